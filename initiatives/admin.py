@@ -1,0 +1,48 @@
+from django.contrib import admin
+
+from initiatives.models import Attachment, Initiative, StatusChange
+
+
+class ReadOnlyInline(admin.TabularInline):
+    extra = 0
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+class StatusChangeInline(ReadOnlyInline):
+    model = StatusChange
+    fields = ["at", "from_status", "to_status", "reason", "note", "by"]
+    readonly_fields = fields
+
+
+class AttachmentInline(ReadOnlyInline):
+    model = Attachment
+    fields = ["original_name", "content_type", "size"]
+    readonly_fields = fields
+
+
+@admin.register(Initiative)
+class InitiativeAdmin(admin.ModelAdmin):
+    """Read-only: initiatives change only through the submission and review workflow."""
+
+    list_display = ["tracking_code", "title", "unit", "phase", "status", "submitted_at"]
+    list_filter = ["status", "campaign", "phase__number", "target_group", "is_sample"]
+    search_fields = ["tracking_code", "title"]
+    list_select_related = ["unit", "phase"]
+    date_hierarchy = "submitted_at"
+    exclude = ["phone", "id_number"]
+    inlines = [AttachmentInline, StatusChangeInline]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

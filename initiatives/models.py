@@ -1,0 +1,193 @@
+"""Initiatives (sáng kiến) as the seed's step 3 collects them, their files and their history."""
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.db.models.functions import Length
+from django.db.models.lookups import LessThanOrEqual
+from django.utils.translation import gettext_lazy as _
+
+from quotas.models import DESCRIPTION_LIMIT_CEILING, Campaign, Phase, Unit
+
+
+class Sector(models.TextChoices):
+    ENTERPRISE = "enterprise", _("Doanh nghiệp")
+    PUBLIC = "public", _("Khối cơ quan")
+
+
+class TargetGroup(models.TextChoices):
+    """The five groups of the seed's step 3 (3)."""
+
+    UNION_OFFICER = "union_officer", _("Cán bộ công đoàn")
+    WORKER = "worker", _("Công nhân lao động trong các doanh nghiệp sản xuất, kinh doanh")
+    CIVIL_SERVANT = "civil_servant", _(
+        "Cán bộ, công chức các cơ quan của Đảng, Nhà nước, Mặt trận Tổ quốc "
+        "và các tổ chức chính trị - xã hội"
+    )
+    PUBLIC_EMPLOYEE = "public_employee", _(
+        "Cán bộ, viên chức, người lao động các đơn vị sự nghiệp"
+    )
+    AGRICULTURE = "agriculture", _(
+        "CNVCLĐ có sáng kiến phục vụ công nghiệp hóa, hiện đại hóa nông nghiệp "
+        "và phát triển nông thôn"
+    )
+
+
+class SolutionType(models.TextChoices):
+    """The kinds of solution an initiative can be (Nghị định 13/2012/NĐ-CP, Điều 3)."""
+
+    TECHNICAL = "technical", _("Giải pháp kỹ thuật")
+    MANAGEMENT = "management", _("Giải pháp quản lý")
+    OPERATIONAL = "operational", _("Giải pháp tác nghiệp")
+    TECH_APPLICATION = "tech_application", _("Giải pháp ứng dụng tiến bộ kỹ thuật")
+
+
+class RecognisedBy(models.TextChoices):
+    """Who recognised the initiative in writing (the seed's Quy trình)."""
+
+    COUNCIL = "council", _("Hội đồng sáng kiến")
+    HEAD = "head", _("Thủ trưởng cơ quan, đơn vị, doanh nghiệp")
+
+
+class Status(models.TextChoices):
+    SUBMITTED = "submitted", _("Đã nộp, chờ xét duyệt")
+    RETURNED = "returned", _("Cần bổ sung thông tin")
+    RESUBMITTED = "resubmitted", _("Đã bổ sung, chờ xét duyệt")
+    APPROVED = "approved", _("Được công nhận")
+    REJECTED = "rejected", _("Không được công nhận")
+    WITHDRAWN = "withdrawn", _("Đã rút")
+
+
+class RejectionReason(models.TextChoices):
+    """The seed's Lưu ý: what may not take part in the programme, plus duplicates and other."""
+
+    OUTSIDE_WINDOW = "outside_window", _("Đưa vào áp dụng ngoài thời gian 01/9/2021 – 01/9/2022")
+    NOT_RECOGNISED = "not_recognised", _("Chưa được cấp có thẩm quyền công nhận")
+    PUBLIC_ORDER = "public_order", _("Trái với trật tự công cộng hoặc đạo đức xã hội")
+    IP_PROTECTED = "ip_protected", _("Đang được bảo hộ quyền sở hữu trí tuệ")
+    DUPLICATE = "duplicate", _("Trùng lặp")
+    OTHER = "other", _("Lý do khác")
+
+
+class Initiative(models.Model):
+    campaign = models.ForeignKey(Campaign, on_delete=models.PROTECT, related_name="initiatives")
+    phase = models.ForeignKey(Phase, on_delete=models.PROTECT, related_name="initiatives")
+    unit = models.ForeignKey(
+        Unit, on_delete=models.PROTECT, related_name="initiatives", verbose_name=_("nơi công tác (CĐCS)")
+    )
+    tracking_code = models.CharField(_("mã tra cứu"), max_length=16, unique=True)
+    status = models.CharField(_("trạng thái"), max_length=16, choices=Status.choices, default=Status.SUBMITTED)
+
+    # (1) Personal information
+    full_name = models.CharField(_("Họ và tên"), max_length=120)
+    phone = models.CharField(_("Số điện thoại"), max_length=10)
+    id_number = models.CharField(_("CMND/Căn cước công dân"), max_length=12)
+    workplace = models.CharField(_("Nơi công tác"), max_length=255)
+    sector = models.CharField(_("Khu vực"), max_length=16, choices=Sector.choices)
+    email = models.EmailField(_("Thư điện tử"), blank=True)
+
+    # (3) Target group, (4) the initiative
+    target_group = models.CharField(_("Đối tượng"), max_length=24, choices=TargetGroup.choices)
+    title = models.CharField(_("Tên sáng kiến"), max_length=300)
+    solution_type = models.CharField(_("Loại giải pháp"), max_length=24, choices=SolutionType.choices)
+    description = models.TextField(_("Mô tả sáng kiến"))
+    benefit_value = models.PositiveBigIntegerField(_("Giá trị làm lợi (đồng)"), null=True, blank=True)
+    co_authors = models.TextField(_("Đồng tác giả"), blank=True)
+    recognised_by = models.CharField(_("Cấp công nhận"), max_length=16, choices=RecognisedBy.choices)
+    decision_number = models.CharField(_("Số quyết định công nhận"), max_length=64)
+    decision_date = models.DateField(_("Ngày quyết định"))
+    applied_on = models.DateField(_("Ngày đưa vào áp dụng"))
+    drive_link = models.URLField(_("Đường dẫn Google Drive"), max_length=500, blank=True)
+
+    # (5) Declarations
+    not_ip_protected = models.BooleanField(_("Không thuộc diện bảo hộ sở hữu trí tuệ"))
+    consent_at = models.DateTimeField(_("Thời điểm đồng ý xử lý dữ liệu cá nhân"))
+
+    rejection_reason = models.CharField(
+        _("Lý do không công nhận"), max_length=16, choices=RejectionReason.choices, blank=True
+    )
+    entered_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("người nhập hộ"),
+    )
+    is_sample = models.BooleanField(_("dữ liệu mẫu"), default=False)
+    submitted_at = models.DateTimeField(_("Ngày nộp"), db_index=True)
+    updated_at = models.DateTimeField(_("Cập nhật"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("sáng kiến")
+        verbose_name_plural = _("sáng kiến")
+        ordering = ["-submitted_at", "-id"]
+        constraints = [
+            models.CheckConstraint(condition=Q(status__in=Status.values), name="initiative_status_valid"),
+            models.CheckConstraint(condition=Q(sector__in=Sector.values), name="initiative_sector_valid"),
+            models.CheckConstraint(
+                condition=Q(target_group__in=TargetGroup.values), name="initiative_target_group_valid"
+            ),
+            models.CheckConstraint(
+                condition=Q(solution_type__in=SolutionType.values), name="initiative_solution_type_valid"
+            ),
+            models.CheckConstraint(
+                condition=Q(recognised_by__in=RecognisedBy.values), name="initiative_recognised_by_valid"
+            ),
+            models.CheckConstraint(
+                condition=Q(rejection_reason__in=["", *RejectionReason.values]),
+                name="initiative_rejection_reason_valid",
+            ),
+            # The campaign's own limit (2000) is checked by the rules; the database holds the ceiling.
+            models.CheckConstraint(
+                condition=LessThanOrEqual(Length("description"), DESCRIPTION_LIMIT_CEILING),
+                name="initiative_description_ceiling",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["unit", "phase", "status"], name="initiative_unit_phase_status"),
+        ]
+
+    def __str__(self):
+        return f"{self.tracking_code} — {self.title}"
+
+
+class Attachment(models.Model):
+    """An evidence file. The stored name is made by the app; the original is for display only."""
+
+    initiative = models.ForeignKey(Initiative, on_delete=models.CASCADE, related_name="attachments")
+    file = models.FileField(_("tệp"), upload_to="evidence/%Y/%m/")
+    original_name = models.CharField(_("tên tệp gốc"), max_length=255)
+    content_type = models.CharField(_("loại tệp"), max_length=100)
+    size = models.PositiveIntegerField(_("dung lượng (byte)"))
+
+    class Meta:
+        verbose_name = _("tệp minh chứng")
+        verbose_name_plural = _("tệp minh chứng")
+
+    def __str__(self):
+        return self.original_name
+
+
+class StatusChange(models.Model):
+    """One move of an initiative's status. Written once, never edited or deleted."""
+
+    initiative = models.ForeignKey(Initiative, on_delete=models.CASCADE, related_name="history")
+    from_status = models.CharField(_("từ trạng thái"), max_length=16, choices=Status.choices, blank=True)
+    to_status = models.CharField(_("sang trạng thái"), max_length=16, choices=Status.choices)
+    reason = models.CharField(_("lý do"), max_length=16, choices=RejectionReason.choices, blank=True)
+    note = models.TextField(_("ghi chú"), blank=True)
+    by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("người thực hiện"),
+    )
+    at = models.DateTimeField(_("thời điểm"))
+
+    class Meta:
+        verbose_name = _("lịch sử trạng thái")
+        verbose_name_plural = _("lịch sử trạng thái")
+        ordering = ["at", "id"]
