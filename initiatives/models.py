@@ -82,7 +82,7 @@ class Initiative(models.Model):
     full_name = models.CharField(_("Họ và tên"), max_length=120)
     phone = models.CharField(_("Số điện thoại"), max_length=10)
     id_number = models.CharField(_("CMND/Căn cước công dân"), max_length=12)
-    workplace = models.CharField(_("Nơi công tác"), max_length=255)
+    workplace = models.CharField(_("Bộ phận, phòng ban"), max_length=255, blank=True)
     sector = models.CharField(_("Khu vực"), max_length=16, choices=Sector.choices)
     email = models.EmailField(_("Thư điện tử"), blank=True)
 

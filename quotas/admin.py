@@ -1,4 +1,6 @@
 from django.contrib import admin
+from django.urls import reverse
+from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from treebeard.admin import TreeAdmin
 from treebeard.forms import movenodeform_factory
@@ -21,9 +23,18 @@ from quotas.selectors import current_campaign
 @admin.register(Unit)
 class UnitAdmin(TreeAdmin):
     form = movenodeform_factory(Unit, exclude=["search_name"])
-    list_display = ["name", "code", "level", "block", "member_count", "is_sample"]
+    list_display = ["name", "code", "level", "block", "member_count", "is_sample", "qr_links"]
     list_filter = ["level", "block", "is_sample"]
     search_fields = ["code", "name", "search_name"]
+
+
+    @admin.display(description=_("Mã QR / áp phích"))
+    def qr_links(self, obj):
+        if obj.level == Level.GRASSROOTS:
+            return format_html('<a href="{}">{}</a>', reverse("quotas:unit_poster", args=[obj.code]), _("Áp phích"))
+        return format_html(
+            '<a href="{}">{}</a>', reverse("quotas:unit_posters", args=[obj.code]), _("Tải áp phích các CĐCS")
+        )
 
 
 class PhaseInline(admin.TabularInline):

@@ -1,0 +1,333 @@
+"""The submission form: validation only. The rules live in `initiatives.rules`."""
+
+from django import forms
+from django.core.exceptions import ValidationError
+from django.forms.utils import ErrorDict
+from django.utils.translation import gettext_lazy as _
+
+from initiatives import rules
+from initiatives.models import Initiative, RecognisedBy, Sector, TargetGroup
+from quotas.models import Campaign, Level, Unit
+
+DATE_HELP = _("Nhập theo dạng ngày/tháng/năm, ví dụ 15/10/2021.")
+
+
+class DayMonthYearField(forms.DateField):
+    """A date typed day-first (dd/mm/yyyy) in a plain text box, which works on every phone."""
+
+    widget = forms.TextInput(attrs={"inputmode": "numeric", "placeholder": "dd/mm/yyyy", "autocomplete": "off"})
+    default_error_messages = {
+        "invalid": _("Ngày không hợp lệ. Nhập theo dạng ngày/tháng/năm, ví dụ 15/10/2021."),
+    }
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("input_formats", ["%d/%m/%Y", "%d-%m-%Y", "%d.%m.%Y", "%Y-%m-%d"])
+        kwargs.setdefault("localize", False)
+        super().__init__(**kwargs)
+
+    def prepare_value(self, value):
+        return value.strftime("%d/%m/%Y") if hasattr(value, "strftime") else value
+
+
+class MultipleFileInput(forms.ClearableFileInput):
+    allow_multiple_selected = True
+
+
+class MultipleFileField(forms.FileField):
+    """Several files in one input (Django's documented pattern); each is checked by the rules."""
+
+    widget = MultipleFileInput
+
+    def clean(self, data, initial=None):
+        files = data if isinstance(data, (list, tuple)) else ([data] if data else [])
+        return [f for f in files if f]
+
+
+class MoneyField(forms.CharField):
+    """An amount in đồng, typed with or without thousands separators ("5.000.000")."""
+
+    def to_python(self, value):
+        value = super().to_python(value)
+        if not value:
+            return None
+        digits = value.replace(".", "").replace(",", "").replace(" ", "").removesuffix("đ").removesuffix("VND")
+        if not digits.isascii() or not digits.isdigit():
+            raise ValidationError(_("Giá trị làm lợi là số tiền (đồng), ví dụ 5.000.000."), code="invalid")
+        if len(digits) > 15:
+            raise ValidationError(_("Giá trị làm lợi quá lớn."), code="too_big")
+        return int(digits)
+
+
+class OpenChoiceField(forms.ChoiceField):
+    """A list whose options depend on earlier choices: any value passes here, and the
+    form's own clean method says, in the programme's words, what is wrong with it."""
+
+    def valid_value(self, value):
+        return True
+
+
+class WorkplaceMixin(forms.Form):
+    """The workplace chosen down the tree: province or central sector → superior union →
+    grassroots union. Without JavaScript each level is a plain <select> refreshed by a
+    "Chọn" button; the script turns it into cascading lists and a type-ahead search."""
+
+    province = OpenChoiceField(label=_("Tỉnh, thành phố hoặc công đoàn ngành Trung ương"), required=False)
+    superior = OpenChoiceField(label=_("Công đoàn cấp trên trực tiếp cơ sở"), required=False)
+    unit = OpenChoiceField(
+        label=_("Công đoàn cơ sở"),
+        error_messages={"required": _("Vui lòng chọn công đoàn cơ sở nơi bạn công tác.")},
+    )
+    unit_query = forms.CharField(
+        label=_("Hoặc tìm nhanh công đoàn cơ sở theo tên"),
+        required=False,
+        max_length=100,
+        widget=forms.TextInput(attrs={"autocomplete": "off", "placeholder": _("ví dụ: gia lam, dong a")}),
+    )
+
+    def setup_workplace(self, campaign: Campaign, allowed_units=None):
+        """Fill the three lists for what is chosen so far (bound data or initial values)."""
+        self.campaign = campaign
+        self.allowed_units = allowed_units
+        value = self._current_value
+        root = campaign.root
+        provinces = Unit.objects.filter(path__startswith=root.path, depth=root.depth + 1).order_by("name")
+        self.fields["province"].choices = [("", _("— Chọn —"))] + [(u.code, u.name) for u in provinces]
+        province = provinces.filter(code=value("province")).first()
+        superiors = Unit.objects.none()
+        if province:
+            superiors = Unit.objects.filter(
+                path__startswith=province.path, depth=province.depth + 1, level=Level.SUPERIOR
+            ).order_by("name")
+        self.fields["superior"].choices = [("", _("— Chọn —"))] + [(u.code, u.name) for u in superiors]
+        superior = superiors.filter(code=value("superior")).first()
+        units = []
+        if superior:
+            units = list(
+                Unit.objects.filter(path__startswith=superior.path, level=Level.GRASSROOTS)
+                .order_by("name")
+                .values_list("code", "name")
+            )
+        query = rules.normalise_text(value("unit_query") or "")
+        if query:
+            units = [(u.code, f"{u.name}") for u in unit_search(query, campaign=campaign)]
+        chosen = value("unit")
+        if chosen and chosen not in {code for code, _n in units}:
+            unit = Unit.objects.filter(code=chosen, level=Level.GRASSROOTS).first()
+            if unit:
+                units.insert(0, (unit.code, unit.name))
+        self.fields["unit"].choices = [("", _("— Chọn —"))] + units
+
+    def _current_value(self, name):
+        if self.is_bound:
+            return self.data.get(self.add_prefix(name), "")
+        return self.initial.get(name, "")
+
+    def clean_unit(self):
+        code = self.cleaned_data.get("unit")
+        unit = Unit.objects.filter(code=code).select_related().first() if code else None
+        unit = rules.check_workplace(unit, campaign=self.campaign)
+        if self.allowed_units is not None and not self.allowed_units.filter(pk=unit.pk).exists():
+            raise ValidationError(_("Bạn chỉ nhập hộ được cho các đơn vị mình phụ trách."), code="out_of_scope")
+        return unit
+
+    def show_without_errors(self):
+        """Re-render what was typed after a "Chọn"/"Tìm" step, without judging it yet."""
+        self._errors = ErrorDict()
+        self.cleaned_data = {}
+
+
+def unit_search(query: str, *, campaign: Campaign, limit: int = 20):
+    """Grassroots unions whose name contains `query`, ignoring diacritics and case."""
+    from quotas.text import fold
+
+    folded = fold(query)
+    if not folded:
+        return Unit.objects.none()
+    return (
+        Unit.objects.filter(
+            path__startswith=campaign.root.path, level=Level.GRASSROOTS, search_name__contains=folded
+        )
+        .order_by("name")[:limit]
+    )
+
+
+INITIATIVE_FIELDS = [
+    "full_name", "phone", "id_number", "workplace", "sector", "email",
+    "target_group", "title", "solution_type", "description", "benefit_value", "co_authors",
+    "recognised_by", "decision_number", "decision_date", "applied_on", "drive_link",
+]
+
+
+class InitiativeFieldsForm(forms.ModelForm):
+    """The initiative's own fields, with the programme's rules. Shared by the first submission
+    and by the member's edit after a reviewer returned it."""
+
+    benefit_value = MoneyField(
+        label=_("Giá trị làm lợi (đồng, nếu có)"), required=False,
+        widget=forms.TextInput(attrs={"inputmode": "numeric", "placeholder": _("ví dụ: 5.000.000")}),
+    )
+    phone = forms.CharField(
+        label=_("Số điện thoại"), max_length=20,
+        widget=forms.TextInput(attrs={"inputmode": "tel", "autocomplete": "tel", "placeholder": "09xx xxx xxx"}),
+    )
+    id_number = forms.CharField(
+        label=_("CMND/Căn cước công dân"), max_length=20,
+        widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "off"}),
+    )
+    drive_link = forms.URLField(
+        label=_("Hoặc đường dẫn Google Drive đã chia sẻ"), required=False, max_length=500, assume_scheme="https",
+        widget=forms.URLInput(attrs={"placeholder": "https://drive.google.com/…"}),
+    )
+    decision_date = DayMonthYearField(label=_("Ngày quyết định công nhận"), help_text=DATE_HELP)
+    applied_on = DayMonthYearField(label=_("Ngày đưa vào áp dụng"), help_text=DATE_HELP)
+    files = MultipleFileField(
+        label=_("Tệp minh chứng (ảnh JPEG/PNG, PDF, Word; tối đa 5 tệp, mỗi tệp 10 MB)"), required=False,
+        widget=MultipleFileInput(attrs={"accept": ".jpg,.jpeg,.png,.pdf,.doc,.docx,image/jpeg,image/png,application/pdf"}),
+    )
+
+    class Meta:
+        model = Initiative
+        fields = INITIATIVE_FIELDS
+        widgets = {
+            "sector": forms.RadioSelect,
+            "target_group": forms.RadioSelect,
+            "recognised_by": forms.RadioSelect,
+            "description": forms.Textarea(attrs={"rows": 8}),
+            "co_authors": forms.Textarea(attrs={"rows": 2}),
+            "full_name": forms.TextInput(attrs={"autocomplete": "name"}),
+            "email": forms.EmailInput(attrs={"autocomplete": "email"}),
+        }
+        labels = {
+            "email": _("Thư điện tử (nếu muốn nhận thông báo kết quả)"),
+            "workplace": _("Bộ phận, phòng ban (nếu có)"),
+            "sector": _("Khu vực"),
+            "target_group": _("Sáng kiến thuộc đối tượng"),
+            "recognised_by": _("Sáng kiến được công nhận bởi"),
+        }
+
+    def __init__(self, *args, campaign: Campaign, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.campaign = campaign
+        self.fields["sector"].choices = Sector.choices
+        self.fields["target_group"].choices = TargetGroup.choices
+        self.fields["recognised_by"].choices = RecognisedBy.choices
+        self.fields["description"].help_text = _("Tối đa %(limit)s ký tự.") % {"limit": f"{campaign.description_limit:,}".replace(",", ".")}
+        self.fields["description"].widget.attrs["data-limit"] = campaign.description_limit
+        self.fields["decision_number"].label = _("Số quyết định (văn bản) công nhận")
+
+    def clean_full_name(self):
+        name = " ".join(rules.normalise_text(self.cleaned_data["full_name"]).split())
+        if not name:
+            raise ValidationError(_("Vui lòng nhập họ và tên."), code="required")
+        return name
+
+    def clean_title(self):
+        title = " ".join(rules.normalise_text(self.cleaned_data["title"]).split())
+        if not title:
+            raise ValidationError(_("Vui lòng nhập tên sáng kiến."), code="required")
+        return title
+
+    def clean_phone(self):
+        return rules.normalise_phone(self.cleaned_data["phone"])
+
+    def clean_id_number(self):
+        return rules.normalise_id_number(self.cleaned_data["id_number"])
+
+    def clean_description(self):
+        return rules.check_description(self.cleaned_data["description"], limit=self.campaign.description_limit)
+
+    def clean_co_authors(self):
+        return rules.normalise_text(self.cleaned_data["co_authors"])
+
+    def clean_workplace(self):
+        return " ".join(rules.normalise_text(self.cleaned_data["workplace"]).split())
+
+    def clean_decision_number(self):
+        return rules.check_decision_number(self.cleaned_data["decision_number"])
+
+    def clean_decision_date(self):
+        return rules.check_decision_date(self.cleaned_data["decision_date"], campaign=self.campaign)
+
+    def clean_applied_on(self):
+        return rules.check_applied_on(self.cleaned_data["applied_on"], campaign=self.campaign)
+
+    def clean_drive_link(self):
+        return rules.check_drive_link(self.cleaned_data["drive_link"])
+
+    def clean_files(self):
+        return rules.check_files(self.cleaned_data["files"])
+
+    def existing_evidence(self) -> bool:
+        return False
+
+    def description_count(self) -> int:
+        """The server's count of what is in the box, shown before any script runs."""
+        return rules.count_characters(self["description"].value() or "")
+
+    def clean(self):
+        data = super().clean()
+        if "files" in data and "drive_link" in data and not self.existing_evidence():
+            try:
+                rules.check_evidence(files=data["files"], drive_link=data["drive_link"])
+            except ValidationError as error:
+                self.add_error("files", error)
+        return data
+
+
+class SubmissionForm(WorkplaceMixin, InitiativeFieldsForm):
+    not_ip_protected = forms.BooleanField(
+        label=_("Tôi cam đoan sáng kiến không thuộc diện đang được bảo hộ quyền sở hữu trí tuệ theo quy định của pháp luật."),
+        error_messages={"required": _("Sáng kiến đang được bảo hộ quyền sở hữu trí tuệ không được tham gia Chương trình; vui lòng xác nhận.")},
+    )
+    consent = forms.BooleanField(
+        label=_("Tôi đồng ý cho Ban Tổ chức xử lý dữ liệu cá nhân của tôi như mô tả ở trên."),
+        error_messages={"required": _("Cần có sự đồng ý của bạn để xử lý dữ liệu cá nhân thì mới nộp được sáng kiến.")},
+    )
+
+    field_order = ["full_name", "phone", "id_number", "email", "workplace", "sector",
+                   "province", "superior", "unit", "unit_query"]
+
+
+class TrackForm(forms.Form):
+    code = forms.CharField(
+        label=_("Mã tra cứu"), max_length=30,
+        widget=forms.TextInput(attrs={"autocomplete": "off", "autocapitalize": "characters", "placeholder": "K7QM-4XRP-9HTC"}),
+    )
+    phone = forms.CharField(
+        label=_("Số điện thoại đã dùng khi nộp"), max_length=20,
+        widget=forms.TextInput(attrs={"inputmode": "tel", "autocomplete": "tel"}),
+    )
+
+    def clean_code(self):
+        from initiatives.tracking import normalise_code
+
+        code = normalise_code(self.cleaned_data["code"])
+        if code is None:
+            raise ValidationError(_("Mã tra cứu gồm 12 ký tự chữ và số, ví dụ K7QM-4XRP-9HTC."), code="invalid")
+        return code
+
+    def clean_phone(self):
+        return rules.normalise_phone(self.cleaned_data["phone"])
+
+
+class EditForm(InitiativeFieldsForm):
+    """The member's edit: everything but the identity fields, which the lookup proved."""
+
+    class Meta(InitiativeFieldsForm.Meta):
+        fields = [f for f in INITIATIVE_FIELDS if f not in ("phone", "id_number")]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        del self.fields["phone"], self.fields["id_number"]
+
+    def existing_evidence(self) -> bool:
+        return self.instance.attachments.exists() or bool(self.instance.drive_link)
+
+    def clean_files(self):
+        files = super().clean_files()
+        if len(files) + self.instance.attachments.count() > rules.MAX_FILES:
+            raise ValidationError(
+                _("Mỗi sáng kiến có tối đa %(max)s tệp; sáng kiến đã có %(count)s tệp.")
+                % {"max": rules.MAX_FILES, "count": self.instance.attachments.count()}
+            )
+        return files

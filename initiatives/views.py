@@ -1,0 +1,165 @@
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.http import Http404, JsonResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET
+
+from initiatives import rules
+from initiatives.forms import INITIATIVE_FIELDS, EditForm, SubmissionForm, TrackForm, unit_search
+from initiatives.models import Initiative, Status
+from initiatives.services import initiative_resubmit, initiative_submit
+from initiatives.workflow import IllegalMove
+from quotas.models import Level, Role, Unit
+from quotas.selectors import ancestor_codes, current_campaign, units_visible_to
+
+TRACKED = "tracked_initiative"
+SUBMITTED = "submitted_initiative"
+
+
+def _officer_units(user):
+    """A logged-in union officer submits for members of their own units only."""
+    if not user.is_authenticated:
+        return None
+    units = units_visible_to(user, roles=[Role.OFFICER])
+    return units if units.exists() else None
+
+
+def _initial_workplace(code: str) -> dict:
+    """`?unit=<code>` (the QR code's link) preselects the unit and its ancestors."""
+    unit = Unit.objects.filter(code=code, level=Level.GRASSROOTS).first() if code else None
+    if unit is None:
+        return {}
+    return {**ancestor_codes([unit])[unit.pk], "unit": unit.code}
+
+
+@never_cache
+def submit(request):
+    campaign = current_campaign()
+    try:
+        phase = rules.check_campaign_open(campaign) if campaign else None
+    except ValidationError:
+        phase = None
+    if phase is None:
+        return render(request, "initiatives/closed.html", {"campaign": campaign}, status=200)
+
+    allowed = _officer_units(request.user)
+    if request.method == "POST":
+        form = SubmissionForm(request.POST, request.FILES, campaign=campaign)
+        form.setup_workplace(campaign, allowed)
+        if "_refine" in request.POST:
+            form.show_without_errors()
+        elif form.is_valid():
+            data = {name: form.cleaned_data[name] for name in INITIATIVE_FIELDS}
+            try:
+                initiative = initiative_submit(
+                    campaign=campaign,
+                    unit=form.cleaned_data["unit"],
+                    data=data,
+                    files=form.cleaned_data["files"],
+                    entered_by=request.user if allowed is not None else None,
+                )
+            except ValidationError as error:
+                form.add_error(None, error)
+            else:
+                request.session[SUBMITTED] = initiative.pk
+                return redirect("initiatives:submit_done")
+    else:
+        form = SubmissionForm(initial=_initial_workplace(request.GET.get("unit", "")), campaign=campaign)
+        form.setup_workplace(campaign, allowed)
+    return render(
+        request,
+        "initiatives/submit.html",
+        {"form": form, "campaign": campaign, "phase": phase, "entering_for_others": allowed is not None},
+    )
+
+
+@never_cache
+def submit_done(request):
+    initiative = Initiative.objects.filter(pk=request.session.get(SUBMITTED)).select_related("unit", "phase").first()
+    if initiative is None:
+        return redirect("initiatives:submit")
+    return render(request, "initiatives/submit_done.html", {"initiative": initiative})
+
+
+@require_GET
+def unit_options(request):
+    """The workplace chooser's data, a level at a time, never the whole tree:
+    `?parent=<code>` gives its children, `?q=<text>` up to 20 grassroots unions by name."""
+    campaign = current_campaign()
+    if campaign is None:
+        raise Http404
+    query = request.GET.get("q", "")[:100]
+    if query:
+        units = list(unit_search(query, campaign=campaign))
+        paths = ancestor_codes(units)
+        results = [{"code": u.code, "name": u.name, **paths[u.pk]} for u in units]
+        return JsonResponse({"results": results})
+    parent = Unit.objects.filter(code=request.GET.get("parent", ""), path__startswith=campaign.root.path).first()
+    if parent is None:
+        raise Http404
+    children = Unit.objects.filter(path__startswith=parent.path, depth=parent.depth + 1).order_by("name")
+    if parent.level == Level.SUPERIOR:
+        children = Unit.objects.filter(path__startswith=parent.path, level=Level.GRASSROOTS).order_by("name")
+    return JsonResponse({"results": [{"code": u.code, "name": u.name} for u in children.only("code", "name")]})
+
+
+@never_cache
+def track(request):
+    """Code + phone show the initiative. A wrong pair gets one answer, whichever half is wrong,
+    so the page reveals nothing about which codes exist."""
+    form = TrackForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        initiative = Initiative.objects.filter(
+            tracking_code=form.cleaned_data["code"], phone=form.cleaned_data["phone"]
+        ).first()
+        if initiative is not None:
+            request.session[TRACKED] = initiative.pk
+            return redirect("initiatives:track_result")
+        form.add_error(None, _("Không tìm thấy sáng kiến với mã tra cứu và số điện thoại này. Vui lòng kiểm tra lại."))
+    return render(request, "initiatives/track.html", {"form": form})
+
+
+def _tracked(request):
+    initiative = (
+        Initiative.objects.filter(pk=request.session.get(TRACKED))
+        .select_related("unit", "phase", "campaign")
+        .first()
+    )
+    return initiative
+
+
+@never_cache
+def track_result(request):
+    initiative = _tracked(request)
+    if initiative is None:
+        return redirect("initiatives:track")
+    history = initiative.history.all()
+    return render(
+        request,
+        "initiatives/track_result.html",
+        {"initiative": initiative, "history": history, "attachments": initiative.attachments.all()},
+    )
+
+
+@never_cache
+def track_edit(request):
+    """After "cần bổ sung thông tin", the member edits the initiative and sends it back."""
+    initiative = _tracked(request)
+    if initiative is None:
+        return redirect("initiatives:track")
+    if initiative.status != Status.RETURNED:
+        messages.info(request, _("Sáng kiến này hiện không cần bổ sung."))
+        return redirect("initiatives:track_result")
+    form = EditForm(request.POST or None, request.FILES or None, instance=initiative, campaign=initiative.campaign)
+    if request.method == "POST" and form.is_valid():
+        data = {name: form.cleaned_data[name] for name in INITIATIVE_FIELDS if name in form.fields}
+        try:
+            initiative_resubmit(initiative=initiative, data=data, files=form.cleaned_data["files"])
+        except IllegalMove as error:
+            form.add_error(None, str(error))
+        else:
+            messages.success(request, _("Đã gửi lại sáng kiến để xét duyệt."))
+            return redirect("initiatives:track_result")
+    return render(request, "initiatives/track_edit.html", {"form": form, "initiative": initiative})

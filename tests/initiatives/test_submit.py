@@ -1,0 +1,191 @@
+import re
+from unittest import mock
+
+import pytest
+from django.contrib.auth import get_user_model
+from django.core.files.storage import default_storage
+
+from initiatives.models import Attachment, Initiative, Status
+from quotas.models import Campaign
+from tests.initiatives.factories import PDF, submission, upload
+
+
+@pytest.fixture(autouse=True)
+def media(settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path / "media"
+    return settings.MEDIA_ROOT
+
+
+def stored_files(media):
+    return [p for p in media.rglob("*") if p.is_file()] if media.exists() else []
+
+
+def new_initiatives():
+    return Initiative.objects.filter(is_sample=False)
+
+
+def test_the_form_follows_the_seed_order_and_words(client, demo):
+    html = client.get("/submit/").content.decode()
+    order = ["Họ và tên", "Số điện thoại", "CMND/Căn cước công dân", "Doanh nghiệp", "Khối cơ quan",
+             "Công đoàn cơ sở", "Cán bộ công đoàn", "Tên sáng kiến", "Mô tả sáng kiến", "0/2.000 ký tự",
+             "Ngày đưa vào áp dụng", "Google Drive", "sở hữu trí tuệ", "91/2025/QH15"]
+    positions = [html.index(word) for word in order]
+    assert positions == sorted(positions)
+    assert "CMND/CCCD" in html and "giấy tờ tùy thân" in html  # no photo of an ID card as evidence
+    consent = re.search(r'<input[^>]*name="consent"[^>]*>', html).group(0)
+    assert "checked" not in consent
+
+
+def test_unit_in_the_address_preselects_the_workplace(client, demo):
+    html = client.get("/submit/?unit=GLA-LIXIL").content.decode()
+    for code in ("T01", "GLA", "GLA-LIXIL"):
+        assert re.search(rf'<option value="{code}" selected>', html), code
+
+
+def test_a_valid_submission_is_stored_with_its_file_and_a_code(client, demo, media):
+    response = client.post("/submit/", submission())
+    assert response.status_code == 302 and response["Location"] == "/submit/done/"
+    initiative = new_initiatives().get()
+    assert initiative.status == Status.SUBMITTED
+    assert initiative.phone == "0912345678"
+    assert initiative.benefit_value == 5_000_000
+    assert initiative.phase.number == 1
+    assert initiative.entered_by is None
+    assert re.fullmatch(r"[0-9A-Z]{4}-[0-9A-Z]{4}-[0-9A-Z]{4}", initiative.tracking_code)
+    attachment = initiative.attachments.get()
+    assert attachment.original_name == "bao-cao.pdf" and attachment.content_type == "application/pdf"
+    assert "bao-cao" not in attachment.file.name  # the stored name is the app's own
+    assert default_storage.exists(attachment.file.name)
+    assert initiative.history.get().to_status == Status.SUBMITTED
+    done = client.get("/submit/done/").content.decode()
+    assert initiative.tracking_code in done
+
+
+def test_a_drive_link_alone_is_enough_evidence(client, demo):
+    client.post("/submit/", submission(files=[], drive_link="https://drive.google.com/drive/folders/x"))
+    assert new_initiatives().get().drive_link.startswith("https://drive.google.com/")
+
+
+def test_an_error_keeps_what_was_typed_stores_nothing_and_says_files_must_be_chosen_again(client, demo, media):
+    data = submission(description="x" * 2001, title="Tiêu đề <giữ nguyên>")
+    response = client.post("/submit/", data)
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "vượt quá giới hạn 2.000 ký tự" in html
+    assert "2.001/2.000 ký tự" in html
+    assert 'value="Tiêu đề &lt;giữ nguyên&gt;"' in html
+    assert 'value="0912 345 678"' in html
+    assert "chọn lại tệp" in html
+    assert not new_initiatives().exists() and not Attachment.objects.exists()
+    assert stored_files(media) == []
+
+
+@pytest.mark.parametrize(
+    "field, value, message",
+    [
+        ("phone", "0212345678", "Số điện thoại di động không hợp lệ"),
+        ("id_number", "12345678901", "9 chữ số"),
+        ("applied_on", "31/08/2000", "Ngày đưa vào áp dụng phải trong khoảng"),
+        ("decision_date", "31/02/2022", "Ngày không hợp lệ"),
+        ("unit", "GLA", "Vui lòng chọn công đoàn cơ sở"),
+        ("unit", "NO-SUCH", "Vui lòng chọn công đoàn cơ sở"),
+        ("drive_link", "https://example.com/x", "Google Drive"),
+        ("consent", "", "đồng ý"),
+        ("not_ip_protected", "", "sở hữu trí tuệ"),
+    ],
+)
+def test_each_rule_answers_in_vietnamese_next_to_its_field(client, demo, field, value, message):
+    response = client.post("/submit/", submission(**{field: value}))
+    assert response.status_code == 200
+    errors = response.context["form"].errors
+    assert field in errors, errors
+    assert message in " ".join(errors[field])
+    assert not new_initiatives().exists()
+
+
+def test_files_or_a_link_are_required(client, demo):
+    response = client.post("/submit/", submission(files=[]))
+    assert "Vui lòng đính kèm tệp minh chứng" in response.content.decode()
+    assert not new_initiatives().exists()
+
+
+def test_a_text_file_renamed_pdf_is_refused(client, demo, media):
+    response = client.post("/submit/", submission(files=[upload("bao-cao.pdf", b"hello, not a pdf")]))
+    assert "không phải ảnh JPEG/PNG, PDF hoặc Word" in response.content.decode()
+    assert not new_initiatives().exists() and stored_files(media) == []
+
+
+def test_six_files_are_refused(client, demo):
+    response = client.post("/submit/", submission(files=[upload(f"{i}.pdf", PDF) for i in range(6)]))
+    assert "tối đa 5 tệp" in response.content.decode()
+
+
+def test_a_failing_file_save_leaves_no_row_and_no_file(client, demo, media):
+    files = [upload("1.pdf", PDF), upload("2.pdf", PDF)]
+    real_save = Attachment.save
+    calls = []
+
+    def fail_on_second(self, *args, **kwargs):
+        calls.append(self)
+        if len(calls) == 2:
+            raise OSError("disk full")
+        return real_save(self, *args, **kwargs)
+
+    with mock.patch.object(Attachment, "save", fail_on_second), pytest.raises(OSError):
+        client.post("/submit/", submission(files=files))
+    assert not new_initiatives().exists() and not Attachment.objects.exists()
+    assert stored_files(media) == []
+
+
+def test_a_closed_campaign_takes_no_submission(client, demo):
+    data = submission()
+    Campaign.objects.update(is_open=False)
+    response = client.get("/submit/")
+    assert "không nhận sáng kiến" in response.content.decode()
+    client.post("/submit/", data)
+    assert not new_initiatives().exists()
+
+
+def test_choosing_a_province_without_javascript_keeps_the_form(client, demo):
+    data = submission(superior="", unit="", _refine="province")
+    response = client.post("/submit/", data)
+    html = response.content.decode()
+    assert response.status_code == 200 and not response.context["form"].errors
+    assert '<option value="GLA">LĐLĐ huyện Gia Lâm</option>' in html
+    assert 'value="Nguyễn Văn An"' in html
+    assert not new_initiatives().exists()
+
+
+def test_searching_without_javascript_lists_matching_units(client, demo):
+    html = client.post("/submit/", submission(unit="", unit_query="dong a", _refine="find")).content.decode()
+    assert "CĐ Công ty CP Hãng sơn Đông Á" in html
+
+
+@pytest.mark.parametrize("query, expected", [("gia lam", "Gia Lâm"), ("dong a", "Đông Á"), ("STANLEY", "Stanley"), ("đông á", "Đông Á")])
+def test_type_ahead_ignores_diacritics_and_case(client, demo, query, expected):
+    results = client.get("/submit/units/", {"q": query}).json()["results"]
+    assert results and all(expected.lower() in r["name"].lower() for r in results)
+    assert all(r["province"] == "T01" and r["superior"] == "GLA" for r in results)
+
+
+def test_the_chooser_sends_one_level_at_a_time(client, demo):
+    superiors = client.get("/submit/units/", {"parent": "T01"}).json()["results"]
+    assert superiors == [{"code": "GLA", "name": "LĐLĐ huyện Gia Lâm"}]
+    units = client.get("/submit/units/", {"parent": "GLA"}).json()["results"]
+    assert len(units) == 282
+    assert client.get("/submit/units/", {"parent": "NOPE"}).status_code == 404
+    assert len(client.get("/submit/units/", {"q": "cd"}).json()["results"]) == 20
+
+
+def test_an_officer_submits_for_a_member_of_their_unit_and_is_recorded(client, demo):
+    officer = get_user_model().objects.get(username="canbo")
+    client.force_login(officer)
+    assert client.post("/submit/", submission()).status_code == 302
+    assert new_initiatives().get().entered_by == officer
+
+
+def test_an_officer_cannot_submit_for_another_unit(client, demo):
+    client.force_login(get_user_model().objects.get(username="canbo"))
+    response = client.post("/submit/", submission(unit="GLA-LIXIL"))
+    assert "đơn vị mình phụ trách" in response.content.decode()
+    assert not new_initiatives().exists()
