@@ -1,6 +1,7 @@
 from django.contrib import admin
 
 from initiatives.models import Attachment, Initiative, StatusChange
+from initiatives.selectors import initiatives_visible_to
 
 
 class ReadOnlyInline(admin.TabularInline):
@@ -37,6 +38,10 @@ class InitiativeAdmin(admin.ModelAdmin):
     date_hierarchy = "submitted_at"
     exclude = ["phone", "id_number"]
     inlines = [AttachmentInline, StatusChangeInline]
+
+    def get_queryset(self, request):
+        # The same scope as the review pages: staff see their units' subtrees only.
+        return initiatives_visible_to(request.user)
 
     def has_add_permission(self, request):
         return False

@@ -6,8 +6,8 @@ from django.forms.utils import ErrorDict
 from django.utils.translation import gettext_lazy as _
 
 from initiatives import rules
-from initiatives.models import Initiative, RecognisedBy, Sector, TargetGroup
-from quotas.models import Campaign, Level, Unit
+from initiatives.models import Initiative, RecognisedBy, RejectionReason, Sector, Status, TargetGroup
+from quotas.models import Block, Campaign, Level, Unit
 
 DATE_HELP = _("Nhập theo dạng ngày/tháng/năm, ví dụ 15/10/2021.")
 
@@ -331,3 +331,82 @@ class EditForm(InitiativeFieldsForm):
                 % {"max": rules.MAX_FILES, "count": self.instance.attachments.count()}
             )
         return files
+
+
+# ------------------------------------------------------------------ review
+
+SORTS = {
+    "newest": ("submitted_at", True, _("Mới nộp trước")),
+    "oldest": ("submitted_at", False, _("Nộp trước lên trước")),
+    "title": ("title", False, _("Tên sáng kiến (A–Z)")),
+}
+
+
+class QueueFilterForm(forms.Form):
+    """The review queue's filters. Every field is optional; a bad value is simply ignored."""
+
+    q = forms.CharField(label=_("Tìm theo tên sáng kiến, người nộp hoặc mã tra cứu"), required=False, max_length=100)
+    status = forms.ChoiceField(label=_("Trạng thái"), required=False, choices=[("", _("Tất cả"))] + Status.choices)
+    phase = forms.TypedChoiceField(
+        label=_("Giai đoạn"), required=False, coerce=int, empty_value=None,
+        choices=[("", _("Tất cả")), ("1", _("Giai đoạn 1")), ("2", _("Giai đoạn 2"))],
+    )
+    unit = forms.CharField(label=_("Mã đơn vị"), required=False, max_length=32)
+    block = forms.ChoiceField(label=_("Khối"), required=False, choices=[("", _("Tất cả"))] + Block.choices)
+    target_group = forms.ChoiceField(
+        label=_("Đối tượng"), required=False, choices=[("", _("Tất cả"))] + TargetGroup.choices
+    )
+    date_from = DayMonthYearField(label=_("Nộp từ ngày"), required=False)
+    date_to = DayMonthYearField(label=_("đến ngày"), required=False)
+    sort = forms.ChoiceField(
+        label=_("Sắp xếp"), required=False, choices=[(k, v[2]) for k, v in SORTS.items()]
+    )
+
+
+class DecisionForm(forms.Form):
+    to = forms.ChoiceField(
+        label=_("Quyết định"),
+        widget=forms.RadioSelect,
+        choices=[
+            (Status.APPROVED, _("Công nhận")),
+            (Status.REJECTED, _("Không công nhận")),
+            (Status.RETURNED, _("Yêu cầu bổ sung thông tin")),
+            (Status.WITHDRAWN, _("Rút theo đề nghị của đoàn viên")),
+        ],
+    )
+    reason = forms.ChoiceField(
+        label=_("Lý do không công nhận"), required=False, choices=[("", _("— Chọn lý do —"))] + RejectionReason.choices
+    )
+    note = forms.CharField(
+        label=_("Ghi chú gửi đoàn viên"), required=False, max_length=2000, widget=forms.Textarea(attrs={"rows": 3})
+    )
+
+    def __init__(self, *args, allowed: list[str] | None = None, **kwargs):
+        super().__init__(*args, **kwargs)
+        if allowed is not None:
+            self.fields["to"].choices = [c for c in self.fields["to"].choices if c[0] in allowed]
+
+    def clean(self):
+        from initiatives.workflow import check_decision
+
+        data = super().clean()
+        if "to" in data:
+            if data["to"] != Status.REJECTED:
+                data["reason"] = ""
+            try:
+                check_decision(to=data["to"], reason=data.get("reason", ""), note=data.get("note", ""))
+            except ValidationError as error:
+                for field, messages in error.message_dict.items():
+                    self.add_error(field, messages)
+        return data
+
+
+class BulkDecisionForm(DecisionForm):
+    ids = forms.TypedMultipleChoiceField(coerce=int, required=True, error_messages={
+        "required": _("Chưa chọn sáng kiến nào."),
+    })
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, allowed=[Status.APPROVED, Status.REJECTED], **kwargs)
+        # The selection is checked against the user's scope by the view, not against a list here.
+        self.fields["ids"].valid_value = lambda value: True

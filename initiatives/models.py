@@ -8,6 +8,7 @@ from django.db.models.lookups import LessThanOrEqual
 from django.utils.translation import gettext_lazy as _
 
 from quotas.models import DESCRIPTION_LIMIT_CEILING, Campaign, Phase, Unit
+from quotas.text import fold
 
 
 class Sector(models.TextChoices):
@@ -115,6 +116,8 @@ class Initiative(models.Model):
         verbose_name=_("người nhập hộ"),
     )
     is_sample = models.BooleanField(_("dữ liệu mẫu"), default=False)
+    # Title, submitter and code folded (no diacritics, lower case) for the reviewers' search.
+    search_text = models.TextField(editable=False, default="")
     submitted_at = models.DateTimeField(_("Ngày nộp"), db_index=True)
     updated_at = models.DateTimeField(_("Cập nhật"), auto_now=True)
 
@@ -150,6 +153,15 @@ class Initiative(models.Model):
 
     def __str__(self):
         return f"{self.tracking_code} — {self.title}"
+
+    def folded_search_text(self) -> str:
+        return fold(f"{self.tracking_code} {self.title} {self.full_name}")
+
+    def save(self, *args, **kwargs):
+        self.search_text = self.folded_search_text()
+        if kwargs.get("update_fields") is not None:
+            kwargs["update_fields"] = {*kwargs["update_fields"], "search_text"}
+        super().save(*args, **kwargs)
 
 
 class Attachment(models.Model):

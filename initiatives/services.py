@@ -12,7 +12,7 @@ from django.utils import timezone
 from initiatives import rules
 from initiatives.models import Attachment, Initiative, Status, StatusChange
 from initiatives.tracking import new_code
-from initiatives.workflow import initiative_move
+from initiatives.workflow import MEMBER, initiative_move
 from quotas.models import Campaign, Unit
 
 log = logging.getLogger(__name__)
@@ -99,7 +99,7 @@ def initiative_resubmit(*, initiative: Initiative, data: dict, files: list) -> I
     saved: list[str] = []
     try:
         with transaction.atomic():
-            initiative_move(initiative=initiative, to=Status.RESUBMITTED, fields=data)
+            initiative_move(initiative=initiative, to=Status.RESUBMITTED, fields=data, actor=MEMBER)
             _save_files(initiative, files, saved)
     except BaseException:
         _delete_files(saved)

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from initiatives import views
+from initiatives import review_views, views
 
 app_name = "initiatives"
 
@@ -11,4 +11,12 @@ urlpatterns = [
     path("track/", views.track, name="track"),
     path("track/result/", views.track_result, name="track_result"),
     path("track/edit/", views.track_edit, name="track_edit"),
+]
+
+urlpatterns += [
+    path("review/", review_views.queue, name="review"),
+    path("review/bulk/", review_views.bulk, name="review_bulk"),
+    path("review/<int:pk>/", review_views.detail, name="review_detail"),
+    path("review/<int:pk>/decide/", review_views.decide, name="review_decide"),
+    path("review/files/<int:pk>/", review_views.attachment, name="review_attachment"),
 ]

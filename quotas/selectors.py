@@ -28,23 +28,35 @@ def home_summary() -> dict:
     }
 
 
+def scope_paths(user, roles=None) -> set[str] | None:
+    """The tree paths under which `user` acts (in one of `roles`, if given): None means
+    everywhere (an admin), an empty set nowhere."""
+    if not user.is_authenticated:
+        return set()
+    if user.is_superuser:
+        return None
+    # Read once per request: the user object lives as long as the request does.
+    if not hasattr(user, "_scope_memberships"):
+        user._scope_memberships = list(Membership.objects.filter(user=user).values_list("role", "unit__path"))
+    return {path for role, path in user._scope_memberships if roles is None or role in roles}
+
+
+def path_condition(paths: set[str] | None, field: str = "path") -> Q:
+    """A filter for rows whose `field` lies under one of `paths` (None: everything)."""
+    if paths is None:
+        return Q()
+    if not paths:
+        return Q(pk__in=[])
+    condition = Q()
+    for prefix in paths:
+        condition |= Q(**{f"{field}__startswith": prefix})
+    return condition
+
+
 def units_visible_to(user, roles=None):
     """Units whose data `user` may see: the subtrees of the units they are attached to
     (in one of `roles`, if given). An admin sees every unit; anyone else, none."""
-    if not user.is_authenticated:
-        return Unit.objects.none()
-    if user.is_superuser:
-        return Unit.objects.all()
-    memberships = Membership.objects.filter(user=user).select_related("unit")
-    if roles is not None:
-        memberships = memberships.filter(role__in=roles)
-    prefixes = {m.unit.path for m in memberships}
-    if not prefixes:
-        return Unit.objects.none()
-    condition = Q()
-    for prefix in prefixes:
-        condition |= Q(path__startswith=prefix)
-    return Unit.objects.filter(condition)
+    return Unit.objects.filter(path_condition(scope_paths(user, roles)))
 
 
 def ancestor_codes(units) -> dict[int, dict[str, str]]:

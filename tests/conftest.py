@@ -53,3 +53,22 @@ def seed(db):
 def demo(db):
     """Seed plus demo data, as `make run` loads them."""
     call_command("load_demo", stdout=open(os.devnull, "w"))
+
+
+@pytest.fixture
+def users(demo, django_user_model):
+    """One user per role, from the demo, plus a reviewer of another unit and an outsider."""
+    from quotas.models import Membership, Role, Unit
+
+    by_name = {u.username: u for u in django_user_model.objects.all()}
+    other = django_user_model.objects.create_user("xetduyet_lixil", password="x")
+    Membership.objects.create(user=other, unit=Unit.objects.get(code="GLA-LIXIL"), role=Role.REVIEWER)
+    return {
+        "anonymous": None,
+        "outsider": django_user_model.objects.create_user("nguoingoai", password="x"),
+        "other_reviewer": other,
+        "officer": by_name["canbo"],
+        "reviewer": by_name["xetduyet"],
+        "district": by_name["ldld"],
+        "admin": by_name["quantri"],
+    }

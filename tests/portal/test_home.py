@@ -55,3 +55,14 @@ def test_admin_pages_open(client, demo):
     for url in ["/admin/", "/admin/quotas/unit/", "/admin/quotas/campaign/", "/admin/quotas/allocationrule/",
                 "/admin/quotas/allocationoverride/", "/admin/initiatives/initiative/", "/admin/quotas/membership/"]:
         assert client.get(url).status_code == 200, url
+
+
+def test_pages_are_vietnamese_even_for_an_english_browser(client, demo):
+    html = client.get("/accounts/login/", HTTP_ACCEPT_LANGUAGE="en-US,en;q=0.9").content.decode()
+    assert '<html lang="vi">' in html and "Tên đăng nhập" in html
+
+
+def test_english_is_available_from_the_language_switch(client, demo):
+    client.post("/i18n/setlang/", {"language": "en", "next": "/"})
+    html = client.get("/accounts/login/").content.decode()
+    assert '<html lang="en">' in html and "Username" in html

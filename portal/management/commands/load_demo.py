@@ -13,6 +13,7 @@ from pathlib import Path
 from dateutil.relativedelta import relativedelta
 from django.conf import settings
 from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group, Permission
 from django.core.management.base import BaseCommand
 from django.db import transaction
 from django.utils import timezone
@@ -116,16 +117,27 @@ class Command(BaseCommand):
             is_open=True,
         )
 
+    def _staff_group(self) -> Group:
+        """What district staff may do in admin: read everything in their scope, and keep the
+        campaigns, rules and targets up to date."""
+        group, _ = Group.objects.get_or_create(name="Cán bộ LĐLĐ")
+        codenames = ["view_initiative", "view_unit", "view_unittarget", "view_campaign", "view_phase",
+                     "view_membership"]
+        for model in ("allocationrule", "ruletarget", "allocationoverride"):
+            codenames += [f"{action}_{model}" for action in ("view", "add", "change", "delete")]
+        group.permissions.set(Permission.objects.filter(codename__in=codenames))
+        return group
+
     def _accounts(self, demo) -> dict:
         User = get_user_model()
+        staff_group = self._staff_group()
         users = {}
         for a in demo["accounts"]:
-            first, _, last = a["name"].rpartition(" ")
             user, created = User.objects.get_or_create(
                 username=a["username"],
                 defaults={
-                    "first_name": last,
-                    "last_name": first,
+                    # A Vietnamese name is written family name first, whole, as get_full_name shows it.
+                    "first_name": a["name"],
                     "is_staff": a["role"] in ("district_staff", "admin"),
                     "is_superuser": a["role"] == "admin",
                 },
@@ -133,6 +145,8 @@ class Command(BaseCommand):
             if created:
                 user.set_password(demo["password"])
                 user.save(update_fields=["password"])
+            if a["role"] == "district_staff":
+                user.groups.add(staff_group)
             if a["unit"]:
                 Membership.objects.get_or_create(user=user, unit=Unit.objects.get(code=a["unit"]), role=a["role"])
             users[a["username"]] = user
@@ -160,7 +174,7 @@ class Command(BaseCommand):
                 full_name=f"Đoàn viên mẫu {i + 1}",
                 phone=f"09120000{i:02d}",
                 id_number=f"0010900000{i:02d}",
-                workplace=unit.name,
+                workplace="Phân xưởng lắp ráp" if enterprise else "",
                 sector=Sector.ENTERPRISE if enterprise else Sector.PUBLIC,
                 target_group=TargetGroup.WORKER if enterprise else TargetGroup.PUBLIC_EMPLOYEE,
                 title=title,

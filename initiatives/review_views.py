@@ -1,0 +1,216 @@
+"""Review pages for reviewers, officers, district staff and admins. Every initiative is looked
+up through `initiatives_visible_to`, so anything outside the user's units answers 404."""
+
+import datetime as dt
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.db.models import Count
+from django.http import FileResponse, Http404
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
+from django.views.decorators.clickjacking import xframe_options_sameorigin
+from django.views.decorators.http import require_POST, require_safe
+
+from initiatives import rules
+from initiatives.forms import SORTS, BulkDecisionForm, DecisionForm, QueueFilterForm
+from initiatives.models import Initiative, Status
+from initiatives.pagination import keyset_page
+from initiatives.selectors import can_decide, has_review_access, initiatives_visible_to, reviews_anything
+from initiatives.workflow import IllegalMove, decisions_from, initiative_decide
+from quotas.text import fold
+
+PAGE_SIZE = 25
+INLINE_TYPES = {"image/jpeg", "image/png", "application/pdf"}
+
+
+def _scoped(request):
+    if not has_review_access(request.user):
+        raise Http404
+    return initiatives_visible_to(request.user)
+
+
+def _filtered(queryset, data: dict):
+    """Apply the queue's filters except status (the status counts are taken across it)."""
+    if data.get("q"):
+        queryset = queryset.filter(search_text__contains=fold(data["q"]))
+    if data.get("phase"):
+        queryset = queryset.filter(phase__number=data["phase"])
+    if data.get("unit"):
+        queryset = queryset.filter(unit__code=data["unit"].strip().upper())
+    if data.get("block"):
+        queryset = queryset.filter(unit__block=data["block"])
+    if data.get("target_group"):
+        queryset = queryset.filter(target_group=data["target_group"])
+    tz = timezone.get_current_timezone()
+    if data.get("date_from"):
+        queryset = queryset.filter(submitted_at__gte=dt.datetime.combine(data["date_from"], dt.time.min, tz))
+    if data.get("date_to"):
+        queryset = queryset.filter(submitted_at__lt=dt.datetime.combine(data["date_to"] + dt.timedelta(days=1), dt.time.min, tz))
+    return queryset
+
+
+@login_required
+@require_safe
+def queue(request):
+    scoped = _scoped(request)
+    form = QueueFilterForm(request.GET or None)
+    data = form.cleaned_data if form.is_valid() else {}
+    filtered = _filtered(scoped, data)
+    counts = dict(filtered.values_list("status").annotate(n=Count("pk")).order_by())
+    status_counts = [(value, label, counts.get(value, 0)) for value, label in Status.choices]
+    if data.get("status"):
+        filtered = filtered.filter(status=data["status"])
+    key, descending, _label = SORTS.get(data.get("sort") or "newest", SORTS["newest"])
+    page = keyset_page(
+        filtered.select_related("unit", "phase"),
+        key=key, descending=descending, size=PAGE_SIZE,
+        after=request.GET.get("after", ""), before=request.GET.get("before", ""),
+    )
+    params = request.GET.copy()
+    for name in ("after", "before"):
+        params.pop(name, None)
+    return render(request, "initiatives/review/queue.html", {
+        "form": form,
+        "page": page,
+        "status_counts": status_counts,
+        "total": sum(counts.values()),
+        "active_status": data.get("status", ""),
+        "query_string": params.urlencode(),
+        "bulk_form": BulkDecisionForm(),
+        "can_bulk": reviews_anything(request.user),
+    })
+
+
+def _hints(initiative: Initiative) -> list[tuple[bool, str]]:
+    """What the rules can say about the initiative, for the reviewer's judgement."""
+    campaign = initiative.campaign
+    in_window = campaign.application_start <= initiative.applied_on <= campaign.application_end
+    recognised = bool(initiative.decision_number and initiative.decision_date and initiative.recognised_by)
+    return [
+        (in_window, _("Ngày đưa vào áp dụng %(day)s %(verdict)s thời gian %(start)s – %(end)s.") % {
+            "day": initiative.applied_on.strftime("%d/%m/%Y"),
+            "verdict": _("nằm trong") if in_window else _("nằm ngoài"),
+            "start": campaign.application_start.strftime("%d/%m/%Y"),
+            "end": campaign.application_end.strftime("%d/%m/%Y"),
+        }),
+        (recognised, _("Có đủ thông tin công nhận (cấp công nhận, số và ngày quyết định).") if recognised
+         else _("Thiếu thông tin công nhận.")),
+        (initiative.not_ip_protected, _("Đoàn viên cam đoan sáng kiến không thuộc diện bảo hộ sở hữu trí tuệ.")),
+    ]
+
+
+def _similar(a: str, b: str) -> bool:
+    """Titles share most of their words (diacritics and case ignored)."""
+    wa, wb = set(fold(a).split()), set(fold(b).split())
+    return bool(wa and wb) and len(wa & wb) / len(wa | wb) >= 0.5
+
+
+def possible_duplicates(initiative: Initiative):
+    """The same ID number in the same campaign with a similar title."""
+    others = (
+        Initiative.objects.filter(campaign=initiative.campaign, id_number=initiative.id_number)
+        .exclude(pk=initiative.pk)
+        .select_related("unit")[:50]
+    )
+    return [o for o in others if _similar(o.title, initiative.title)]
+
+
+@login_required
+@require_safe
+def detail(request, pk):
+    initiative = get_object_or_404(_scoped(request).select_related("unit", "phase", "campaign", "entered_by"), pk=pk)
+    allowed = decisions_from(initiative.status) if can_decide(request.user, initiative) else []
+    return _render_detail(request, initiative, DecisionForm(allowed=allowed), allowed)
+
+
+def _render_detail(request, initiative, form, allowed, status=200):
+    visible = initiatives_visible_to(request.user)
+    duplicates = [d for d in possible_duplicates(initiative) if visible.filter(pk=d.pk).exists()]
+    return render(request, "initiatives/review/detail.html", {
+        "initiative": initiative,
+        "history": initiative.history.select_related("by"),
+        "attachments": initiative.attachments.all(),
+        "hints": _hints(initiative),
+        "duplicates": duplicates,
+        "form": form,
+        "allowed": allowed,
+        "description_count": rules.count_characters(initiative.description),
+    }, status=status)
+
+
+@login_required
+@require_POST
+def decide(request, pk):
+    initiative = get_object_or_404(_scoped(request).select_related("unit", "phase", "campaign"), pk=pk)
+    if not can_decide(request.user, initiative):
+        raise Http404
+    allowed = decisions_from(initiative.status)
+    form = DecisionForm(request.POST, allowed=allowed)
+    if not form.is_valid():
+        return _render_detail(request, initiative, form, allowed, status=400)
+    try:
+        initiative_decide(
+            initiative=initiative, by=request.user, to=form.cleaned_data["to"],
+            reason=form.cleaned_data["reason"], note=form.cleaned_data["note"],
+        )
+    except IllegalMove as error:
+        messages.error(request, str(error))
+    else:
+        messages.success(request, _("Đã ghi nhận: %(status)s.") % {"status": initiative.get_status_display()})
+    return redirect("initiatives:review_detail", pk=initiative.pk)
+
+
+@login_required
+@require_POST
+def bulk(request):
+    scoped = _scoped(request)
+    form = BulkDecisionForm(request.POST)
+    if not form.is_valid():
+        for errors in form.errors.values():
+            for error in errors:
+                messages.error(request, error)
+        return redirect(request.POST.get("next") or "initiatives:review")
+    done = failed = 0
+    for initiative in scoped.filter(pk__in=form.cleaned_data["ids"]).select_related("unit"):
+        if not can_decide(request.user, initiative):
+            failed += 1
+            continue
+        try:
+            initiative_decide(
+                initiative=initiative, by=request.user, to=form.cleaned_data["to"],
+                reason=form.cleaned_data["reason"], note=form.cleaned_data["note"],
+            )
+            done += 1
+        except IllegalMove:
+            failed += 1
+    failed += len(set(form.cleaned_data["ids"])) - done - failed
+    if done:
+        messages.success(request, ngettext("Đã xử lý %(n)s sáng kiến.", "Đã xử lý %(n)s sáng kiến.", done) % {"n": done})
+    if failed:
+        messages.warning(request, ngettext(
+            "%(n)s sáng kiến không xử lý được (đã được xử lý trước đó hoặc ngoài phạm vi của bạn).",
+            "%(n)s sáng kiến không xử lý được (đã được xử lý trước đó hoặc ngoài phạm vi của bạn).", failed,
+        ) % {"n": failed})
+    next_url = request.POST.get("next", "")
+    return redirect(next_url if next_url.startswith("/review/") else "initiatives:review")
+
+
+@login_required
+@require_safe
+@xframe_options_sameorigin
+def attachment(request, pk):
+    """Evidence is never public: served through the scope check, downloaded unless it is an
+    image or a PDF, and never sniffed into another type by the browser."""
+    from initiatives.models import Attachment
+
+    item = get_object_or_404(Attachment.objects.filter(initiative__in=_scoped(request)), pk=pk)
+    inline = item.content_type in INLINE_TYPES
+    response = FileResponse(
+        item.file.open("rb"), as_attachment=not inline, filename=item.original_name, content_type=item.content_type
+    )
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Cache-Control"] = "private, no-store"
+    return response

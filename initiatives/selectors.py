@@ -1,0 +1,29 @@
+"""Scoped reads of initiatives: every private view looks initiatives up through these, so an
+initiative outside the user's units answers 404."""
+
+from initiatives.models import Initiative
+from quotas.models import Role
+from quotas.selectors import path_condition, scope_paths
+
+REVIEW_ROLES = [Role.REVIEWER, Role.OFFICER, Role.DISTRICT_STAFF]
+
+
+def initiatives_visible_to(user):
+    """Reviewers, officers and district staff see their units' subtrees; admins see all."""
+    return Initiative.objects.filter(path_condition(scope_paths(user, REVIEW_ROLES), "unit__path"))
+
+
+def has_review_access(user) -> bool:
+    paths = scope_paths(user, REVIEW_ROLES)
+    return paths is None or bool(paths)
+
+
+def can_decide(user, initiative: Initiative) -> bool:
+    """Only a reviewer of a unit above (or at) the initiative's unit, or an admin, decides."""
+    paths = scope_paths(user, [Role.REVIEWER])
+    return paths is None or any(initiative.unit.path.startswith(p) for p in paths)
+
+
+def reviews_anything(user) -> bool:
+    paths = scope_paths(user, [Role.REVIEWER])
+    return paths is None or bool(paths)

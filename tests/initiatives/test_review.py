@@ -1,0 +1,278 @@
+import re
+
+import pytest
+from django.core import mail
+from django.core.files.base import ContentFile
+
+from initiatives.models import Attachment, Initiative, RejectionReason, Status
+from initiatives.workflow import TRANSITIONS, IllegalMove, initiative_decide, initiative_move
+from tests.initiatives.factories import PDF
+
+
+@pytest.fixture(autouse=True)
+def media(settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path / "media"
+
+
+def stanley(status=Status.SUBMITTED):
+    return Initiative.objects.filter(unit__code="GLA-STANLEY", status=status).first()
+
+
+def login(client, user):
+    if user is not None:
+        client.force_login(user)
+
+
+@pytest.fixture
+def evidence(users):
+    initiative = stanley()
+    a = Attachment(initiative=initiative, original_name="qd.pdf", content_type="application/pdf", size=len(PDF))
+    a.file.save("x.pdf", ContentFile(PDF))
+    return a
+
+
+# ------------------------------------------------------------ who sees what
+
+ROLES = ["anonymous", "outsider", "other_reviewer", "officer", "reviewer", "district", "admin"]
+# For an initiative of GLA-STANLEY: True = allowed, False = 404 (anonymous: redirect to login).
+SEES_STANLEY = {"outsider": False, "other_reviewer": False, "officer": True, "reviewer": True, "district": True, "admin": True}
+
+
+@pytest.mark.parametrize("role", ROLES)
+@pytest.mark.parametrize("url", ["detail", "file", "queue"])
+def test_permission_matrix(client, users, evidence, role, url):
+    login(client, users[role])
+    initiative = evidence.initiative
+    path = {
+        "detail": f"/review/{initiative.pk}/",
+        "file": f"/review/files/{evidence.pk}/",
+        "queue": "/review/",
+    }[url]
+    response = client.get(path)
+    if role == "anonymous":
+        assert response.status_code == 302 and response["Location"].startswith("/accounts/login/")
+    elif url == "queue":
+        assert response.status_code == (404 if role == "outsider" else 200)
+        assert (initiative.tracking_code in response.content.decode()) == SEES_STANLEY[role]
+    else:
+        assert response.status_code == (200 if SEES_STANLEY[role] else 404)
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_only_reviewers_in_scope_and_admins_decide(client, users, role):
+    login(client, users[role])
+    initiative = stanley()
+    response = client.post(f"/review/{initiative.pk}/decide/", {"to": Status.APPROVED})
+    initiative.refresh_from_db()
+    decided = role in ("reviewer", "admin")
+    assert (initiative.status == Status.APPROVED) == decided
+    if role == "anonymous":
+        assert response.status_code == 302
+    elif not decided:
+        assert response.status_code == 404
+
+
+def test_attachments_are_served_safely(client, users, evidence):
+    login(client, users["reviewer"])
+    response = client.get(f"/review/files/{evidence.pk}/")
+    assert response["X-Content-Type-Options"] == "nosniff"
+    assert response["Content-Disposition"].startswith("inline")
+    assert b"".join(response.streaming_content) == PDF
+    evidence.content_type = "application/msword"
+    evidence.save()
+    assert client.get(f"/review/files/{evidence.pk}/")["Content-Disposition"].startswith("attachment")
+
+
+def test_lists_mask_personal_numbers_and_detail_shows_them(client, users):
+    login(client, users["reviewer"])
+    initiative = stanley()
+    queue = client.get("/review/").content.decode()
+    assert initiative.id_number not in queue and initiative.phone not in queue
+    assert "*" * 9 + initiative.id_number[-3:] in queue
+    detail = client.get(f"/review/{initiative.pk}/").content.decode()
+    assert initiative.id_number in detail and initiative.phone in detail
+
+
+def test_admin_initiative_list_is_scoped_for_staff(client, users, django_user_model):
+    from django.contrib.auth.models import Group
+
+    from quotas.models import Membership, Role, Unit
+
+    login(client, users["district"])
+    page = client.get("/admin/initiatives/initiative/").content.decode()
+    assert stanley().tracking_code in page
+    lixil_staff = django_user_model.objects.create_user("lixil_staff", password="x", is_staff=True)
+    lixil_staff.groups.add(Group.objects.get(name="Cán bộ LĐLĐ"))
+    Membership.objects.create(user=lixil_staff, unit=Unit.objects.get(code="GLA-LIXIL"), role=Role.DISTRICT_STAFF)
+    client.force_login(lixil_staff)
+    page = client.get("/admin/initiatives/initiative/").content.decode()
+    lixil = Initiative.objects.filter(unit__code="GLA-LIXIL").first()
+    assert lixil.tracking_code in page and stanley().tracking_code not in page
+    assert client.get(f"/admin/initiatives/initiative/{stanley().pk}/change/").status_code == 302  # not found → admin index
+    assert client.get("/admin/initiatives/statuschange/").status_code == 404  # history has no admin of its own
+
+
+# ------------------------------------------------------------ the queue
+
+
+def test_queue_counts_filters_and_search(client, users):
+    login(client, users["district"])
+    page = client.get("/review/").content.decode()
+    total = Initiative.objects.count()
+    assert re.search(rf"Tất cả <span[^>]*>{total}</span>", page)
+    approved = Initiative.objects.filter(status=Status.APPROVED).count()
+    assert re.search(rf'data-testid="count-approved"[^>]*>[^<]*<span[^>]*>{approved}</span>', page)
+    filtered = client.get("/review/", {"status": "approved"}).content.decode()
+    assert "Tái sử dụng khay nhựa" in filtered and "Đề xuất đổi màu sơn" not in filtered
+    found = client.get("/review/", {"q": "KHAY NHUA"}).content.decode()
+    assert "Tái sử dụng khay nhựa" in found and "Đề xuất đổi màu sơn" not in found
+    by_code = client.get("/review/", {"q": stanley().tracking_code.lower()}).content.decode()
+    assert stanley().title in by_code
+    by_block = client.get("/review/", {"block": "school"}).content.decode()
+    assert "Trò chơi vận động" in by_block and "khay nhựa" not in by_block
+    assert client.get("/review/", {"date_from": "31/02/2022", "phase": "9"}).status_code == 200
+
+
+def test_keyset_pages_cover_every_row_once(client, users, monkeypatch):
+    from initiatives import review_views
+
+    monkeypatch.setattr(review_views, "PAGE_SIZE", 2)
+    login(client, users["admin"])
+    seen, url = [], "/review/?sort=title"
+    while url:
+        page = client.get(url).content.decode()
+        seen += re.findall(r'href="/review/(\d+)/"', page)
+        nxt = re.search(r'href="\?([^"]*after=[^"]*)"', page)
+        url = "/review/?" + nxt.group(1).replace("&amp;", "&") if nxt else None
+    assert len(seen) == Initiative.objects.count() == len(set(seen))
+    titles = [Initiative.objects.get(pk=pk).title for pk in seen]
+    assert titles == sorted(titles)
+
+
+def test_bulk_approve_applies_to_the_selection_in_scope(client, users):
+    login(client, users["reviewer"])
+    mine = list(Initiative.objects.filter(unit__code="GLA-STANLEY", status=Status.SUBMITTED))
+    theirs = Initiative.objects.filter(unit__code="GLA-LIXIL", status=Status.RESUBMITTED).first()
+    response = client.post("/review/bulk/", {"ids": [i.pk for i in mine] + [theirs.pk], "to": Status.APPROVED}, follow=True)
+    assert all(Initiative.objects.get(pk=i.pk).status == Status.APPROVED for i in mine)
+    assert Initiative.objects.get(pk=theirs.pk).status == Status.RESUBMITTED
+    assert "không xử lý được" in response.content.decode()
+
+
+def test_bulk_reject_needs_a_reason(client, users):
+    login(client, users["reviewer"])
+    initiative = stanley()
+    response = client.post("/review/bulk/", {"ids": [initiative.pk], "to": Status.REJECTED}, follow=True)
+    assert "Vui lòng chọn lý do" in response.content.decode()
+    assert Initiative.objects.get(pk=initiative.pk).status == Status.SUBMITTED
+    client.post("/review/bulk/", {"ids": [initiative.pk], "to": Status.REJECTED, "reason": RejectionReason.DUPLICATE})
+    assert Initiative.objects.get(pk=initiative.pk).rejection_reason == RejectionReason.DUPLICATE
+
+
+# ------------------------------------------------------------ the workflow
+
+ALL = list(Status)
+
+
+@pytest.mark.parametrize("from_status", ALL)
+@pytest.mark.parametrize("to_status", ALL)
+def test_every_transition_is_legal_or_refused(users, from_status, to_status):
+    initiative = stanley()
+    Initiative.objects.filter(pk=initiative.pk).update(status=from_status)
+    initiative.refresh_from_db()
+    before = initiative.history.count()
+    if (from_status, to_status) in TRANSITIONS:
+        initiative_move(initiative=initiative, to=to_status, reason=RejectionReason.OTHER if to_status == Status.REJECTED else "", note="n")
+        assert Initiative.objects.get(pk=initiative.pk).status == to_status
+        last = initiative.history.last()
+        assert (last.from_status, last.to_status) == (from_status, to_status)
+    else:
+        with pytest.raises(IllegalMove):
+            initiative_move(initiative=initiative, to=to_status)
+        assert Initiative.objects.get(pk=initiative.pk).status == from_status
+        assert initiative.history.count() == before
+
+
+def test_a_stale_decision_is_refused_and_moves_nothing(users):
+    first, second = stanley(), stanley()
+    initiative_decide(initiative=first, by=users["reviewer"], to=Status.APPROVED)
+    with pytest.raises(IllegalMove, match="người khác xử lý"):
+        initiative_decide(initiative=second, by=users["admin"], to=Status.REJECTED, reason=RejectionReason.DUPLICATE)
+    assert Initiative.objects.get(pk=first.pk).status == Status.APPROVED
+    assert first.history.filter(to_status__in=[Status.APPROVED, Status.REJECTED]).count() == 1
+
+
+@pytest.mark.parametrize(
+    "post, message",
+    [({"to": "rejected"}, "Vui lòng chọn lý do"),
+     ({"to": "rejected", "reason": "other"}, "ghi rõ lý do"),
+     ({"to": "returned"}, "thông tin cần bổ sung"),
+     ({"to": "resubmitted"}, "Hãy chọn một lựa chọn hợp lệ")],
+)
+def test_a_decision_without_what_it_needs_is_refused(client, users, post, message):
+    login(client, users["reviewer"])
+    initiative = stanley()
+    response = client.post(f"/review/{initiative.pk}/decide/", post)
+    assert response.status_code == 400 and message in response.content.decode()
+    assert Initiative.objects.get(pk=initiative.pk).status == Status.SUBMITTED
+
+
+def test_the_member_sees_each_decision_on_track_and_by_email(client, users):
+    initiative = stanley()
+    Initiative.objects.filter(pk=initiative.pk).update(email="doanvien@example.com")
+    initiative.refresh_from_db()
+    login(client, users["reviewer"])
+    with pytest.MonkeyPatch.context() as m:
+        m.setattr("django.db.transaction.on_commit", lambda fn, *a, **k: fn())
+        client.post(f"/review/{initiative.pk}/decide/", {"to": "returned", "note": "Bổ sung quyết định"})
+    assert len(mail.outbox) == 1 and "Bổ sung quyết định" in mail.outbox[0].body
+    member = client.__class__()
+    page = member.post("/track/", {"code": initiative.tracking_code, "phone": initiative.phone}, follow=True).content.decode()
+    assert "Cần bổ sung thông tin" in page and "Bổ sung quyết định" in page
+
+
+def test_detail_shows_hints_and_possible_duplicates(client, users):
+    login(client, users["reviewer"])
+    original = stanley()
+    twin = Initiative.objects.filter(unit__code="GLA-STANLEY").exclude(pk=original.pk).first()
+    Initiative.objects.filter(pk=twin.pk).update(id_number=original.id_number, title=original.title + " (bản 2)")
+    page = client.get(f"/review/{original.pk}/").content.decode()
+    assert "nằm trong thời gian" in page
+    assert "Có thể trùng với" in page and twin.tracking_code in page
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_reviewers_at_once_only_one_wins(users):
+    """Two threads, two database connections, the same initiative: exactly one decision lands."""
+    import threading
+
+    from django.db import connection, connections
+
+    if connection.vendor != "postgresql":
+        pytest.skip("needs two real connections to one server: runs on PostgreSQL in CI")
+    initiative_pk = stanley().pk
+    barrier = threading.Barrier(2)
+    results = []
+
+    def act(user, to, reason):
+        try:
+            initiative = Initiative.objects.get(pk=initiative_pk)
+            barrier.wait()
+            initiative_decide(initiative=initiative, by=user, to=to, reason=reason)
+            results.append("won")
+        except IllegalMove:
+            results.append("lost")
+        finally:
+            connections.close_all()
+
+    threads = [
+        threading.Thread(target=act, args=(users["reviewer"], Status.APPROVED, "")),
+        threading.Thread(target=act, args=(users["admin"], Status.REJECTED, RejectionReason.DUPLICATE)),
+    ]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert sorted(results) == ["lost", "won"]
+    initiative = Initiative.objects.get(pk=initiative_pk)
+    assert initiative.history.exclude(to_status=Status.SUBMITTED).count() == 1
