@@ -203,3 +203,11 @@ class StatusChange(models.Model):
         verbose_name = _("lịch sử trạng thái")
         verbose_name_plural = _("lịch sử trạng thái")
         ordering = ["at", "id"]
+
+    def save(self, *args, **kwargs):
+        if self.pk is not None:
+            raise PermissionError("status history is written once and never edited")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise PermissionError("status history is never deleted")

@@ -276,3 +276,12 @@ def test_two_reviewers_at_once_only_one_wins(users):
     assert sorted(results) == ["lost", "won"]
     initiative = Initiative.objects.get(pk=initiative_pk)
     assert initiative.history.exclude(to_status=Status.SUBMITTED).count() == 1
+
+
+def test_history_rows_cannot_be_edited_or_deleted(users):
+    change = stanley().history.first()
+    change.note = "sửa lại"
+    with pytest.raises(PermissionError):
+        change.save()
+    with pytest.raises(PermissionError):
+        change.delete()
