@@ -90,21 +90,21 @@ class WorkplaceMixin(forms.Form):
         self.allowed_units = allowed_units
         value = self._current_value
         root = campaign.root
-        provinces = Unit.objects.filter(path__startswith=root.path, depth=root.depth + 1).order_by("name")
+        provinces = Unit.objects.filter(path__startswith=root.path, depth=root.depth + 1).order_by("search_name")
         self.fields["province"].choices = [("", _("— Chọn —"))] + [(u.code, u.name) for u in provinces]
         province = provinces.filter(code=value("province")).first()
         superiors = Unit.objects.none()
         if province:
             superiors = Unit.objects.filter(
                 path__startswith=province.path, depth=province.depth + 1, level=Level.SUPERIOR
-            ).order_by("name")
+            ).order_by("search_name")
         self.fields["superior"].choices = [("", _("— Chọn —"))] + [(u.code, u.name) for u in superiors]
         superior = superiors.filter(code=value("superior")).first()
         units = []
         if superior:
             units = list(
                 Unit.objects.filter(path__startswith=superior.path, level=Level.GRASSROOTS)
-                .order_by("name")
+                .order_by("search_name")
                 .values_list("code", "name")
             )
         query = rules.normalise_text(value("unit_query") or "")
@@ -147,7 +147,7 @@ def unit_search(query: str, *, campaign: Campaign, limit: int = 20):
         Unit.objects.filter(
             path__startswith=campaign.root.path, level=Level.GRASSROOTS, search_name__contains=folded
         )
-        .order_by("name")[:limit]
+        .order_by("search_name")[:limit]
     )
 
 

@@ -27,3 +27,27 @@ def can_decide(user, initiative: Initiative) -> bool:
 def reviews_anything(user) -> bool:
     paths = scope_paths(user, [Role.REVIEWER])
     return paths is None or bool(paths)
+
+
+def progress_source(campaign):
+    """What progress counts, straight from the initiatives (quotas/progress.py's definition):
+    ({(unit id, phase id): (submitted, approved)}, {(unit id, phase id, week): submitted}).
+    Withdrawn initiatives are not counted."""
+    from django.db.models import Count, Q
+    from django.db.models.functions import TruncWeek
+
+    from initiatives.models import Status
+
+    counted = Initiative.objects.filter(campaign=campaign).exclude(status=Status.WITHDRAWN)
+    counts = {
+        (row["unit_id"], row["phase_id"]): (row["n"], row["ok"])
+        for row in counted.values("unit_id", "phase_id").annotate(
+            n=Count("pk"), ok=Count("pk", filter=Q(status=Status.APPROVED))
+        ).order_by()
+    }
+    weeks = {
+        (row["unit_id"], row["phase_id"], row["week"].date() if hasattr(row["week"], "date") else row["week"]): row["n"]
+        for row in counted.annotate(week=TruncWeek("submitted_at")).values("unit_id", "phase_id", "week")
+        .annotate(n=Count("pk")).order_by()
+    }
+    return counts, weeks

@@ -13,6 +13,7 @@ from initiatives import rules
 from initiatives.models import Attachment, Initiative, Status, StatusChange
 from initiatives.tracking import new_code
 from initiatives.workflow import MEMBER, initiative_move
+from quotas import progress
 from quotas.models import Campaign, Unit
 
 log = logging.getLogger(__name__)
@@ -87,6 +88,7 @@ def initiative_submit(
                         raise
             _save_files(initiative, files, saved)
             StatusChange.objects.create(initiative=initiative, to_status=Status.SUBMITTED, by=entered_by, at=now)
+            progress.record(unit=unit, phase=phase, day=timezone.localdate(now), submitted=1)
     except BaseException:
         _delete_files(saved)
         raise

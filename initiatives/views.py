@@ -99,9 +99,9 @@ def unit_options(request):
     parent = Unit.objects.filter(code=request.GET.get("parent", ""), path__startswith=campaign.root.path).first()
     if parent is None:
         raise Http404
-    children = Unit.objects.filter(path__startswith=parent.path, depth=parent.depth + 1).order_by("name")
+    children = Unit.objects.filter(path__startswith=parent.path, depth=parent.depth + 1).order_by("search_name")
     if parent.level == Level.SUPERIOR:
-        children = Unit.objects.filter(path__startswith=parent.path, level=Level.GRASSROOTS).order_by("name")
+        children = Unit.objects.filter(path__startswith=parent.path, level=Level.GRASSROOTS).order_by("search_name")
     return JsonResponse({"results": [{"code": u.code, "name": u.name} for u in children.only("code", "name")]})
 
 

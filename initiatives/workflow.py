@@ -12,10 +12,11 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.mail import send_mail
 from django.db import transaction
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from initiatives.models import Initiative, RejectionReason, Status, StatusChange
+from quotas import progress
 
 log = logging.getLogger(__name__)
 
@@ -89,6 +90,11 @@ def initiative_move(
     if not moved:
         initiative.status = from_status
         raise IllegalMove(_("Sáng kiến vừa được người khác xử lý; vui lòng tải lại trang để xem trạng thái mới."))
+    if to in (Status.APPROVED, Status.WITHDRAWN):
+        progress.record(
+            unit=initiative.unit, phase=initiative.phase, day=timezone.localdate(initiative.submitted_at),
+            submitted=-1 if to == Status.WITHDRAWN else 0, approved=1 if to == Status.APPROVED else 0,
+        )
     change = StatusChange.objects.create(
         initiative=initiative, from_status=from_status, to_status=to, reason=reason, note=note, by=by, at=now
     )
@@ -104,6 +110,12 @@ def initiative_decide(*, initiative: Initiative, by, to: str, reason: str = "", 
 
 
 def _notify(initiative: Initiative, change: StatusChange) -> None:
+    """The member is written to in Vietnamese, whatever language the reviewer reads in."""
+    with translation.override("vi"):
+        _send_notice(initiative, change)
+
+
+def _send_notice(initiative: Initiative, change: StatusChange) -> None:
     lines = [
         _("Sáng kiến “%(title)s” (mã tra cứu %(code)s) có kết quả mới: %(status)s.")
         % {"title": initiative.title, "code": initiative.tracking_code, "status": change.get_to_status_display()},

@@ -7,5 +7,11 @@ def navigation(request):
     if not request.user.is_authenticated:
         return {}
     from initiatives.selectors import has_review_access
+    from quotas.models import Role
+    from quotas.selectors import scope_paths
 
-    return {"nav_review": partial(has_review_access, request.user)}
+    def progress_access():
+        paths = scope_paths(request.user, [Role.DISTRICT_STAFF])
+        return paths is None or bool(paths)
+
+    return {"nav_review": partial(has_review_access, request.user), "nav_progress": progress_access}

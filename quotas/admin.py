@@ -1,4 +1,15 @@
-from django.contrib import admin
+from dateutil.relativedelta import relativedelta
+from django import forms
+from django.contrib import admin, messages
+from django.db import transaction
+from django.conf import settings
+from django.core.exceptions import PermissionDenied
+from django.shortcuts import get_object_or_404, redirect
+from django.template.response import TemplateResponse
+from django.urls import path
+from django.contrib.humanize.templatetags.humanize import intcomma
+from django.db.models import Case, ExpressionWrapper, F, FloatField, OuterRef, Subquery, Value, When
+from django.db.models.functions import Coalesce
 from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
@@ -13,11 +24,16 @@ from quotas.models import (
     Level,
     Membership,
     Phase,
+    ProgressCount,
+    Role,
     RuleTarget,
     Unit,
+    UnitProgress,
     UnitTarget,
 )
-from quotas.selectors import current_campaign
+from quotas.selectors import current_campaign, path_condition, scope_paths
+from quotas.services import campaign_copy
+from quotas.templatetags.progress_tags import percent
 
 
 @admin.register(Unit)
@@ -27,6 +43,15 @@ class UnitAdmin(TreeAdmin):
     list_filter = ["level", "block", "is_sample"]
     search_fields = ["code", "name", "search_name"]
 
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        for campaign in Campaign.objects.all():  # member counts and new units move targets
+            rebuild_later(campaign)
+
+    def delete_model(self, request, obj):
+        super().delete_model(request, obj)
+        for campaign in Campaign.objects.all():
+            rebuild_later(campaign)
 
     @admin.display(description=_("Mã QR / áp phích"))
     def qr_links(self, obj):
@@ -42,6 +67,31 @@ class PhaseInline(admin.TabularInline):
     extra = 0
 
 
+class AllocationUploadForm(forms.Form):
+    file = forms.FileField(label=_("Tệp Excel (.xlsx) theo mẫu bảng phân bổ"))
+    unit = forms.CharField(label=_("Mã đơn vị giao chỉ tiêu (để trống: tự nhận)"), required=False, max_length=32)
+
+    def clean_file(self):
+        upload = self.cleaned_data["file"]
+        if upload.size > 2 * 1024 * 1024:
+            raise forms.ValidationError(_("Tệp quá lớn (tối đa 2 MB)."))
+        return upload
+
+
+class CampaignCopyForm(forms.Form):
+    slug = forms.SlugField(label=_("Mã chương trình mới"), max_length=64)
+    name = forms.CharField(label=_("Tên chương trình mới"), max_length=255)
+    years = forms.IntegerField(label=_("Dời ngày: số năm"), initial=1, min_value=-50, max_value=50)
+    months = forms.IntegerField(label=_("số tháng"), initial=0, min_value=-600, max_value=600)
+    days = forms.IntegerField(label=_("số ngày"), initial=0, min_value=-3650, max_value=3650)
+
+    def clean_slug(self):
+        slug = self.cleaned_data["slug"]
+        if Campaign.objects.filter(slug=slug).exists():
+            raise forms.ValidationError(_("Đã có chương trình với mã này."))
+        return slug
+
+
 @admin.register(Campaign)
 class CampaignAdmin(admin.ModelAdmin):
     list_display = ["name", "slug", "application_start", "application_end", "description_limit", "is_open"]
@@ -49,6 +99,111 @@ class CampaignAdmin(admin.ModelAdmin):
     search_fields = ["name", "slug"]
     raw_id_fields = ["root"]
     inlines = [PhaseInline]
+    actions = ["copy_campaign"]
+
+    change_form_template = "admin/quotas/campaign/change_form.html"
+
+    def save_related(self, request, form, formsets, change):
+        super().save_related(request, form, formsets, change)
+        rebuild_later(form.instance)
+
+    def get_urls(self):
+        own = [
+            path("<int:pk>/import-allocations/", self.admin_site.admin_view(self.import_allocations),
+                 name="quotas_campaign_import"),
+            path("<int:pk>/allocations.xlsx", self.admin_site.admin_view(self.download_allocations),
+                 name="quotas_campaign_allocations"),
+        ]
+        return own + super().get_urls()
+
+    def _import_allowed(self, request) -> bool:
+        return request.user.has_perm("quotas.change_allocationrule") and request.user.has_perm(
+            "quotas.change_allocationoverride"
+        )
+
+    def download_allocations(self, request, pk):
+        from quotas.excel import allocation_download
+
+        campaign = get_object_or_404(Campaign, pk=pk)
+        unit = Unit.objects.filter(code=request.GET.get("unit") or settings.HOME_UNIT_CODE).first() or campaign.root
+        return allocation_download(unit=unit, campaign=campaign)
+
+    def import_allocations(self, request, pk):
+        """Upload an allocation table in the seed's shape, see what would change, then apply it
+        all at once (or nothing, if any row is wrong)."""
+        from django.core import signing
+
+        from quotas.excel import AllocationImportError, apply_import, import_preview, sign_upload, unsign_upload
+
+        campaign = get_object_or_404(Campaign, pk=pk)
+        if not self._import_allowed(request):
+            raise PermissionDenied
+        form = AllocationUploadForm(request.POST or None, request.FILES or None)
+        plan, token = None, ""
+        if request.method == "POST" and "confirm" in request.POST:
+            try:
+                data = unsign_upload(request.POST.get("token", ""))
+            except signing.BadSignature:
+                self.message_user(request, _("Tệp tải lên đã hết hạn; vui lòng tải lại."), messages.ERROR)
+            else:
+                plan = import_preview(campaign=campaign, data=data, unit=self._unit(request.POST.get("unit")))
+                try:
+                    count = apply_import(plan=plan)
+                except AllocationImportError:
+                    token = request.POST.get("token", "")
+                else:
+                    self.message_user(request, _("Đã cập nhật %(n)s mục phân bổ.") % {"n": count}, messages.SUCCESS)
+                    return redirect("admin:quotas_campaign_change", campaign.pk)
+        elif request.method == "POST" and form.is_valid():
+            data = form.cleaned_data["file"].read()
+            try:
+                plan = import_preview(campaign=campaign, data=data, unit=self._unit(form.cleaned_data["unit"]))
+            except Exception as error:  # an unreadable workbook: say so, store nothing
+                form.add_error("file", _("Không đọc được tệp Excel: %(e)s") % {"e": error})
+            else:
+                token = sign_upload(data)
+        return TemplateResponse(request, "admin/quotas/campaign/import.html", {
+            **self.admin_site.each_context(request),
+            "title": _("Nhập bảng phân bổ chỉ tiêu từ Excel"),
+            "campaign": campaign,
+            "form": form,
+            "plan": plan,
+            "token": token,
+            "unit_code": request.POST.get("unit", ""),
+            "opts": self.model._meta,
+        })
+
+    def _unit(self, code):
+        return Unit.objects.filter(code=(code or "").strip()).first() if code else None
+
+    @admin.action(description=_("Sao chép chương trình (giai đoạn, quy tắc, chỉ tiêu riêng) sang chương trình mới"))
+    def copy_campaign(self, request, queryset):
+        """The programme repeats yearly: copy one campaign with its phases shifted by a chosen
+        amount, its rules and its overrides (DESIGN §2)."""
+        if queryset.count() != 1:
+            self.message_user(request, _("Chọn đúng một chương trình để sao chép."), messages.WARNING)
+            return None
+        source = queryset.get()
+        if "apply" in request.POST:
+            form = CampaignCopyForm(request.POST)
+            if form.is_valid():
+                data = form.cleaned_data
+                copy = campaign_copy(
+                    source=source, slug=data["slug"], name=data["name"],
+                    shift=relativedelta(years=data["years"], months=data["months"], days=data["days"]),
+                )
+                self.message_user(request, _("Đã tạo chương trình “%(name)s”.") % {"name": copy.name}, messages.SUCCESS)
+                return None
+        else:
+            form = CampaignCopyForm(initial={"slug": f"{source.slug}-ban-sao", "name": f"{source.name} (bản sao)"})
+        return TemplateResponse(request, "admin/quotas/campaign/copy.html", {
+            **self.admin_site.each_context(request),
+            "title": _("Sao chép chương trình"),
+            "source": source,
+            "form": form,
+            "opts": self.model._meta,
+            "action_checkbox_name": admin.helpers.ACTION_CHECKBOX_NAME,
+        })
 
 
 class RuleTargetInline(admin.TabularInline):
@@ -64,20 +219,46 @@ class RuleTargetInline(admin.TabularInline):
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
 
+def rebuild_later(campaign):
+    """Targets are maintained rows: refresh them once the admin's change has committed."""
+    from quotas import progress
+
+    transaction.on_commit(lambda: progress.rebuild(campaign))
+
+
+class RebuildOnChange:
+    """Admin changes to the allocation refresh the campaign's maintained targets."""
+
+    def campaign_of(self, obj):
+        return obj.campaign
+
+    def save_related(self, request, form, formsets, change):
+        super().save_related(request, form, formsets, change)
+        rebuild_later(self.campaign_of(form.instance))
+
+    def delete_model(self, request, obj):
+        campaign = self.campaign_of(obj)
+        super().delete_model(request, obj)
+        rebuild_later(campaign)
+
+
 @admin.register(AllocationRule)
-class AllocationRuleAdmin(admin.ModelAdmin):
+class AllocationRuleAdmin(RebuildOnChange, admin.ModelAdmin):
     list_display = ["campaign", "block", "basis", "per_member", "label"]
     list_filter = ["campaign", "block", "basis"]
     inlines = [RuleTargetInline]
 
 
 @admin.register(AllocationOverride)
-class AllocationOverrideAdmin(admin.ModelAdmin):
+class AllocationOverrideAdmin(RebuildOnChange, admin.ModelAdmin):
     list_display = ["unit", "phase", "target"]
     list_filter = ["phase__campaign", "phase__number"]
     search_fields = ["unit__name", "unit__code"]
     raw_id_fields = ["unit"]
     list_select_related = ["unit", "phase__campaign"]
+
+    def campaign_of(self, obj):
+        return obj.phase.campaign
 
 
 @admin.register(Membership)
@@ -148,3 +329,124 @@ class UnitTargetAdmin(admin.ModelAdmin):
     @admin.display(description=_("Tổng"))
     def total(self, obj):
         return sum(getattr(obj, "phase_targets", {}).values())
+
+
+class BelowPercent(admin.SimpleListFilter):
+    title = _("tỷ lệ được công nhận")
+    parameter_name = "below"
+
+    def lookups(self, request, model_admin):
+        return [(str(p), _("Dưới %(p)s%%") % {"p": p}) for p in (25, 50, 75, 100)]
+
+    def queryset(self, request, queryset):
+        if self.value() and self.value().isdigit():
+            return queryset.filter(percent__lt=int(self.value()))
+        return queryset
+
+
+def _progress_figure(campaign, number: int, column: str):
+    return Coalesce(
+        Subquery(
+            ProgressCount.objects.filter(unit=OuterRef("pk"), phase__campaign=campaign, phase__number=number)
+            .values(column)[:1]
+        ),
+        0,
+    )
+
+
+@admin.register(UnitProgress)
+class UnitProgressAdmin(admin.ModelAdmin):
+    """Targets and counts of both phases per unit, from the maintained counts (quotas/progress.py)."""
+
+    list_display = ["name", "level", "block", "phase_1", "phase_2", "progress_bar", "initiatives_link"]
+    list_filter = [CampaignChoice, "level", "block", BelowPercent]
+    search_fields = ["code", "search_name"]
+    list_per_page = 50
+    show_full_result_count = False
+    change_list_template = "admin/quotas/unitprogress/change_list.html"
+
+    def get_queryset(self, request):
+        chooser = CampaignChoice(request, request.GET.dict(), UnitProgress, self)
+        campaign = chooser.campaign()
+        qs = super().get_queryset(request).filter(path_condition(scope_paths(request.user, [Role.DISTRICT_STAFF])))
+        if campaign is None:
+            return qs.none()
+        figures = {
+            f"{column}_{n}": _progress_figure(campaign, n, column)
+            for n in (1, 2) for column in ("target", "submitted", "approved")
+        }
+        qs = qs.annotate(**figures).annotate(
+            target_all=F("target_1") + F("target_2"), approved_all=F("approved_1") + F("approved_2")
+        )
+        return qs.annotate(
+            percent=Case(
+                When(target_all__gt=0, then=ExpressionWrapper(F("approved_all") * 100.0 / F("target_all"), output_field=FloatField())),
+                default=Value(None, output_field=FloatField()),
+            )
+        ).filter(target_all__gt=0)
+
+    def get_ordering(self, request):
+        return ["path"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def has_view_permission(self, request, obj=None):
+        return request.user.is_active and request.user.is_staff and (
+            request.user.is_superuser or bool(scope_paths(request.user, [Role.DISTRICT_STAFF]))
+        )
+
+    def has_module_permission(self, request):
+        return self.has_view_permission(request)
+
+    def _phase(self, obj, n):
+        return format_html(
+            "{} / {} / <strong>{}</strong>", intcomma(getattr(obj, f"target_{n}")),
+            intcomma(getattr(obj, f"submitted_{n}")), intcomma(getattr(obj, f"approved_{n}")),
+        )
+
+    @admin.display(description=_("GĐ 1: chỉ tiêu / nộp / công nhận"))
+    def phase_1(self, obj):
+        return self._phase(obj, 1)
+
+    @admin.display(description=_("GĐ 2: chỉ tiêu / nộp / công nhận"))
+    def phase_2(self, obj):
+        return self._phase(obj, 2)
+
+    @admin.display(description=_("Tỷ lệ được công nhận"), ordering="percent")
+    def progress_bar(self, obj):
+        if obj.percent is None:
+            return "—"
+        return format_html(
+            '<progress max="100" value="{}"></progress> {}', min(100, round(obj.percent)), percent(obj.percent)
+        )
+
+    @admin.display(description=_("Sáng kiến"))
+    def initiatives_link(self, obj):
+        return format_html('<a href="{}?unit={}">{}</a>', reverse("initiatives:review"), obj.code, _("Xem"))
+
+    def changelist_view(self, request, extra_context=None):
+        response = super().changelist_view(request, extra_context)
+        cl = getattr(response, "context_data", {}).get("cl")
+        if cl is not None:
+            response.context_data["progress_totals"] = self._totals(request, cl)
+        return response
+
+    def _totals(self, request, cl):
+        """The totals row: the maintained counts of the top unit in the user's scope."""
+        from quotas import progress
+
+        chooser = next((f for f in cl.filter_specs if isinstance(f, CampaignChoice)), None)
+        campaign = chooser.campaign() if chooser else current_campaign()
+        paths = scope_paths(request.user, [Role.DISTRICT_STAFF])
+        top = Unit.objects.filter(path_condition(paths)).order_by("depth").first() if paths != set() else None
+        if campaign is None or top is None:
+            return None
+        _groups, total = progress.table(top, campaign)
+        return {"unit": top, "row": total}

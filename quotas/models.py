@@ -226,3 +226,48 @@ class Membership(models.Model):
 
     def __str__(self):
         return f"{self.user} — {self.get_role_display()} — {self.unit}"
+
+
+class ProgressCount(models.Model):
+    """Maintained counts for one unit (at any level: its whole subtree) and one phase.
+
+    `target` is rebuilt from the allocation whenever it changes; `submitted` and `approved`
+    move in the same transaction as the submission or decision that changes them. Report
+    pages read these rows, never the initiatives themselves (quotas/progress.py)."""
+
+    unit = models.ForeignKey(Unit, on_delete=models.CASCADE, related_name="progress")
+    phase = models.ForeignKey(Phase, on_delete=models.CASCADE, related_name="progress")
+    target = models.PositiveIntegerField(_("chỉ tiêu"), default=0, db_default=0)
+    submitted = models.IntegerField(_("đã nộp"), default=0, db_default=0)
+    approved = models.IntegerField(_("được công nhận"), default=0, db_default=0)
+
+    class Meta:
+        verbose_name = _("tiến độ")
+        verbose_name_plural = _("tiến độ")
+        constraints = [
+            models.UniqueConstraint(fields=["unit", "phase"], name="progress_unit_phase_unique"),
+            models.CheckConstraint(condition=Q(submitted__gte=0, approved__gte=0), name="progress_non_negative"),
+        ]
+
+
+class ProgressWeek(models.Model):
+    """Submissions per week (Monday) for one unit's subtree and phase: the progress chart."""
+
+    unit = models.ForeignKey(Unit, on_delete=models.CASCADE, related_name="+")
+    phase = models.ForeignKey(Phase, on_delete=models.CASCADE, related_name="+")
+    week = models.DateField()
+    submitted = models.IntegerField(default=0, db_default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["unit", "phase", "week"], name="progress_week_unique"),
+        ]
+
+
+class UnitProgress(Unit):
+    """Units seen through their progress (an admin list; no table of its own)."""
+
+    class Meta:
+        proxy = True
+        verbose_name = _("tiến độ của đơn vị")
+        verbose_name_plural = _("tiến độ của đơn vị")

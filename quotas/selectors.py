@@ -3,7 +3,6 @@
 from django.conf import settings
 from django.db.models import Q
 
-from quotas.allocation import subtree_targets
 from quotas.models import Campaign, Level, Membership, Unit
 
 
@@ -13,18 +12,25 @@ def current_campaign() -> Campaign | None:
     return campaigns.filter(is_open=True).first() or campaigns.first()
 
 
-def home_summary() -> dict:
+def home_summary(ranking_size: int = 10) -> dict:
+    """The public summary: the campaign, its phases with the federation's targets and counts,
+    and the emulation ranking of its units by share of target met. No personal data."""
+    from quotas import progress
+
     campaign = current_campaign()
     if campaign is None:
         return {"campaign": None}
     unit = Unit.objects.filter(code=settings.HOME_UNIT_CODE).first() or campaign.root
+    groups, total = progress.table(unit, campaign)
     phases = list(campaign.phases.order_by("number"))
-    targets = subtree_targets(unit, campaign)
+    rows = [row for group in groups for row in group.rows if row.total.target]
+    rows.sort(key=lambda r: (-(r.total.percent or 0), -r.total.approved, r.unit.name))
     return {
         "campaign": campaign,
-        "phases": [(phase, targets.get(phase.number, 0)) for phase in phases],
+        "phases": [(phase, total.phases[phase.number]) for phase in phases],
         "target_unit": unit,
-        "target_total": sum(targets.values()),
+        "total": total.total,
+        "ranking": rows[:ranking_size],
     }
 
 

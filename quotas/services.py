@@ -5,6 +5,8 @@ import datetime as dt
 from dateutil.relativedelta import relativedelta
 from django.db import transaction
 
+from quotas import progress
+
 from quotas.models import (
     AllocationOverride,
     AllocationRule,
@@ -118,6 +120,7 @@ def campaign_copy(
         AllocationOverride(phase=phase_map[o.phase_id], unit_id=o.unit_id, target=o.target)
         for o in AllocationOverride.objects.filter(phase__campaign=source)
     )
+    progress.rebuild(campaign)
     return campaign
 
 
@@ -138,4 +141,5 @@ def seed_load(data: dict) -> Campaign:
             code=e["code"], name=e["name"], level=Level.GRASSROOTS, block="enterprise", parent=district
         )
         override_set(campaign=campaign, unit=unit, targets=e["targets"])
+    progress.rebuild(campaign)
     return campaign

@@ -74,3 +74,114 @@ def unit_posters(request, code):
     filename = f"ap-phich-{unit.code}.html"
     disposition = content_disposition_header(as_attachment=True, filename=filename)
     return HttpResponse(html, headers={"Content-Disposition": disposition})
+
+
+# ---------------------------------------------------------------- progress (district staff)
+
+PROGRESS_ROLES = [Role.DISTRICT_STAFF]
+
+
+def _progress_scope(request):
+    from django.http import Http404
+
+    units = units_visible_to(request.user, roles=PROGRESS_ROLES)
+    code = request.GET.get("unit", "")
+    if code:
+        return get_object_or_404(units.exclude(level=Level.GRASSROOTS), code=code)
+    # Default: the highest unit the user looks after.
+    unit = units.exclude(level=Level.GRASSROOTS).order_by("depth", "name").first()
+    if unit is None:
+        raise Http404
+    return unit
+
+
+def _campaign(request):
+    from quotas.models import Campaign
+
+    slug = request.GET.get("campaign", "")
+    return Campaign.objects.filter(slug=slug).first() if slug else current_campaign()
+
+
+@require_safe
+@login_required
+def progress_page(request):
+    """The district's (or a province's, or the nation's) table by block with subtotals and
+    totals, the weekly chart, the deadline and the lagging units — all from maintained counts."""
+    import datetime as dt
+
+    from django.http import Http404
+    from django.utils import timezone
+
+    from quotas import progress
+    from quotas.charts import progress_chart
+
+    unit = _progress_scope(request)
+    campaign = _campaign(request)
+    if campaign is None:
+        raise Http404
+    phases = list(campaign.phases.order_by("number"))
+    today = timezone.localdate()
+    current = next((p for p in phases if p.starts_on <= today <= p.ends_on), phases[-1] if phases else None)
+    try:
+        chosen = int(request.GET.get("phase", ""))
+    except ValueError:
+        chosen = None
+    phase = next((p for p in phases if p.number == chosen), current)
+    groups, total = progress.table(unit, campaign)
+    rows = [row for group in groups for row in group.rows]
+    lagging = progress.lagging(rows, phase, today) if phase else []
+    only_lagging = request.GET.get("lagging") == "1"
+    if only_lagging:
+        behind = {row.unit.pk for row, _due in lagging}
+        groups = [
+            progress.Group(g.block, g.label, [r for r in g.rows if r.unit.pk in behind], g.subtotal) for g in groups
+        ]
+    cell = total.phases.get(phase.number) if phase else None
+    chart = (
+        progress_chart(progress.weekly(unit, phase), target=cell.target, starts_on=phase.starts_on, ends_on=phase.ends_on)
+        if phase else None
+    )
+    params = request.GET.copy()
+    params.pop("lagging", None)
+    return render(request, "quotas/progress.html", {
+        "unit": unit,
+        "campaign": campaign,
+        "phases": phases,
+        "phase": phase,
+        "groups": groups,
+        "total": total,
+        "lagging": lagging,
+        "only_lagging": only_lagging,
+        "chart": chart,
+        "days_left": max(0, (phase.ends_on - today).days) if phase else None,
+        "pace": progress.phase_pace(phase, today) if phase else 0,
+        "scope_units": units_visible_to(request.user, roles=PROGRESS_ROLES).exclude(level=Level.GRASSROOTS).order_by("depth", "name")[:50],
+        "base_query": params.urlencode(),
+        "today": today,
+        "dt": dt,
+    })
+
+
+@require_safe
+@login_required
+def progress_export(request):
+    """The page's table as an Excel file (the seed's table with progress columns added)."""
+    import io
+
+    from django.http import Http404
+    from django.utils import timezone
+
+    from quotas.excel import write_progress_workbook
+
+    unit = _progress_scope(request)
+    campaign = _campaign(request)
+    if campaign is None:
+        raise Http404
+    out = io.BytesIO()
+    write_progress_workbook(unit=unit, campaign=campaign, out=out)
+    filename = f"tien-do-{unit.code}-{timezone.localdate():%Y%m%d}.xlsx"
+    return HttpResponse(
+        out.getvalue(),
+        content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        headers={"Content-Disposition": content_disposition_header(as_attachment=True, filename=filename)},
+    )

@@ -63,6 +63,12 @@
     var unit = document.getElementById("id_unit");
     var query = document.getElementById("id_unit_query");
     var results = document.getElementById("unit-results");
+    var empty = document.getElementById("unit-results-empty");
+
+    function close() {
+      results.hidden = true;
+      query.setAttribute("aria-expanded", "false");
+    }
 
     function loadSuperiors(chosen) {
       fill(superior, [], "");
@@ -85,7 +91,7 @@
         return loadUnits(item.code);
       }).then(function () {
         unit.value = item.code;
-        results.hidden = true;
+        close();
         query.value = item.name;
         unit.focus();
       });
@@ -99,16 +105,12 @@
     query.addEventListener("input", function () {
       clearTimeout(timer);
       var text = query.value.trim();
-      if (text.length < 2) { results.hidden = true; query.setAttribute("aria-expanded", "false"); return; }
+      if (text.length < 2) { close(); empty.hidden = true; return; }
       timer = setTimeout(function () {
         fetchUnits({ q: text }).then(function (items) {
           results.textContent = "";
-          if (!items.length) {
-            var none = document.createElement("div");
-            none.className = "list-group-item small";
-            none.textContent = results.getAttribute("data-empty") || "Không tìm thấy đơn vị phù hợp.";
-            results.appendChild(none);
-          }
+          empty.hidden = items.length > 0;
+          if (!items.length) { close(); return; }
           items.forEach(function (item) {
             var b = document.createElement("button");
             b.type = "button";
@@ -135,7 +137,7 @@
       var t = e.target;
       if (e.key === "ArrowDown" && t.nextElementSibling) { e.preventDefault(); t.nextElementSibling.focus(); }
       if (e.key === "ArrowUp") { e.preventDefault(); (t.previousElementSibling || query).focus(); }
-      if (e.key === "Escape") { results.hidden = true; query.focus(); }
+      if (e.key === "Escape") { close(); query.focus(); }
     });
   }
 

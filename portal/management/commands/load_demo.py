@@ -30,6 +30,7 @@ from initiatives.models import (
 )
 from initiatives.tracking import ALPHABET, format_code
 from quotas.models import Block, Campaign, Level, Membership, Unit
+from quotas import progress
 from quotas.services import campaign_copy, seed_load, unit_upsert
 
 FIXTURES = Path(settings.BASE_DIR) / "fixtures"
@@ -68,6 +69,8 @@ class Command(BaseCommand):
             campaign = self._current_campaign(source)
             users = self._accounts(demo)
             created = self._initiatives(campaign, users.get("canbo"))
+            for c in Campaign.objects.all():
+                progress.rebuild(c)
         self.stdout.write(self.style.SUCCESS("Đã nạp dữ liệu mẫu (is_sample)."))
         self.stdout.write(f"Chương trình đang mở: {campaign.name} ({campaign.slug})")
         self.stdout.write(f"Sáng kiến mẫu mới tạo: {created}")

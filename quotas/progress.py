@@ -1,0 +1,246 @@
+"""Progress: targets against initiatives submitted and approved, per unit and phase.
+
+One definition, used by every page, export and admin view:
+- an initiative counts in the phase in which it was submitted (DESIGN §2);
+- **submitted** = initiatives of that phase, whatever their status, except those withdrawn;
+- **approved** = those recognised by the reviewer (status "approved");
+- **percent** = approved ÷ target (the share of the target actually met).
+
+The counts are maintained, not recomputed: `record()` moves them for a unit and every unit
+above it in the same transaction as the submission or decision that changes them, so a
+district, a province or the nation is read from a handful of rows. `rebuild()` recomputes
+everything from the initiatives (after a bulk load, or to check) through one selector.
+"""
+
+import datetime as dt
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+from django.db import connection, transaction
+from django.db.models import F
+from django.utils import timezone
+
+from quotas.allocation import targets_by_unit
+from quotas.models import Block, Campaign, Level, Phase, ProgressCount, ProgressWeek, Unit
+
+
+def week_of(day: dt.date) -> dt.date:
+    return day - dt.timedelta(days=day.weekday())
+
+
+def _lineage_ids(unit: Unit) -> list[int]:
+    """The unit and all its ancestors, in one query (every ancestor's path is a prefix)."""
+    steplen = Unit.steplen
+    paths = [unit.path[:n] for n in range(steplen, len(unit.path) + 1, steplen)]
+    return list(Unit.objects.filter(path__in=paths).values_list("pk", flat=True))
+
+
+def _upsert(table: str, keys: list[str], rows: list[tuple], add: list[str] = (), replace: list[str] = ()):
+    """INSERT … ON CONFLICT DO UPDATE (SQLite and PostgreSQL), adding to or replacing columns."""
+    if not rows:
+        return
+    columns = keys + list(add) + list(replace)
+    updates = [f"{c} = {table}.{c} + excluded.{c}" for c in add] + [f"{c} = excluded.{c}" for c in replace]
+    placeholders = ", ".join(["(" + ", ".join(["%s"] * len(columns)) + ")"] * len(rows))
+    sql = (
+        f"INSERT INTO {table} ({', '.join(columns)}) VALUES {placeholders} "
+        f"ON CONFLICT ({', '.join(keys)}) DO UPDATE SET {', '.join(updates)}"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [value for row in rows for value in row])
+
+
+def record(*, unit: Unit, phase: Phase, day: dt.date, submitted: int = 0, approved: int = 0) -> None:
+    """Move the counts of `unit`'s lineage. Call inside the transaction that changes the initiative."""
+    ids = _lineage_ids(unit)
+    if submitted >= 0 and approved >= 0:
+        _upsert(
+            ProgressCount._meta.db_table, ["unit_id", "phase_id"],
+            [(pk, phase.pk, submitted, approved) for pk in ids], add=["submitted", "approved"],
+        )
+        if submitted:
+            _upsert(
+                ProgressWeek._meta.db_table, ["unit_id", "phase_id", "week"],
+                [(pk, phase.pk, week_of(day), submitted) for pk in ids], add=["submitted"],
+            )
+        return
+    # Taking away: the rows exist (they counted it), and an upsert's candidate row would
+    # trip the non-negative check before the conflict is seen (SQLite).
+    ProgressCount.objects.filter(unit_id__in=ids, phase=phase).update(
+        submitted=F("submitted") + submitted, approved=F("approved") + approved
+    )
+    if submitted:
+        ProgressWeek.objects.filter(unit_id__in=ids, phase=phase, week=week_of(day)).update(
+            submitted=F("submitted") + submitted
+        )
+
+
+def _roll_up(per_unit: dict[int, dict], units: dict[int, Unit]) -> dict[int, dict]:
+    """Sum grassroots figures into every ancestor, by path prefix."""
+    by_path = {u.path: pk for pk, u in units.items()}
+    steplen = Unit.steplen
+    totals: dict[int, dict] = defaultdict(lambda: defaultdict(int))
+    for pk, figures in per_unit.items():
+        path = units[pk].path
+        for n in range(steplen, len(path) + 1, steplen):
+            ancestor = by_path.get(path[:n])
+            if ancestor is not None:
+                for key, value in figures.items():
+                    totals[ancestor][key] += value
+    return totals
+
+
+@transaction.atomic
+def rebuild(campaign: Campaign) -> None:
+    """Recompute every target and count of `campaign` from the allocation and the initiatives."""
+    from initiatives.selectors import progress_source  # the one place reports read initiatives
+
+    phases = {p.pk: p for p in campaign.phases.all()}
+    units = {u.pk: u for u in Unit.objects.filter(path__startswith=campaign.root.path).only("pk", "path", "level", "block", "member_count")}
+    grassroots = [u for u in units.values() if u.level == Level.GRASSROOTS]
+    number_to_phase = {p.number: pk for pk, p in phases.items()}
+
+    figures: dict[int, dict] = defaultdict(lambda: defaultdict(int))
+    for unit_pk, targets in targets_by_unit(campaign, grassroots).items():
+        for number, target in targets.items():
+            figures[unit_pk][("target", number_to_phase[number])] += target
+    counts, weeks = progress_source(campaign)
+    for (unit_pk, phase_pk), (submitted, approved) in counts.items():
+        figures[unit_pk][("submitted", phase_pk)] += submitted
+        figures[unit_pk][("approved", phase_pk)] += approved
+    week_figures: dict[int, dict] = defaultdict(lambda: defaultdict(int))
+    for (unit_pk, phase_pk, week), submitted in weeks.items():
+        week_figures[unit_pk][(phase_pk, week)] += submitted
+
+    ProgressCount.objects.filter(phase__campaign=campaign).delete()
+    ProgressWeek.objects.filter(phase__campaign=campaign).delete()
+    rows = []
+    for unit_pk, values in _roll_up(figures, units).items():
+        for phase_pk in phases:
+            t, s, a = values.get(("target", phase_pk), 0), values.get(("submitted", phase_pk), 0), values.get(("approved", phase_pk), 0)
+            if t or s or a:
+                rows.append(ProgressCount(unit_id=unit_pk, phase_id=phase_pk, target=t, submitted=s, approved=a))
+    ProgressCount.objects.bulk_create(rows, batch_size=2000)
+    ProgressWeek.objects.bulk_create(
+        [
+            ProgressWeek(unit_id=unit_pk, phase_id=phase_pk, week=week, submitted=n)
+            for unit_pk, values in _roll_up(week_figures, units).items()
+            for (phase_pk, week), n in values.items()
+        ],
+        batch_size=2000,
+    )
+
+
+# ---------------------------------------------------------------- reading
+
+
+@dataclass
+class Cell:
+    target: int = 0
+    submitted: int = 0
+    approved: int = 0
+
+    @property
+    def percent(self) -> float | None:
+        return 100 * self.approved / self.target if self.target else None
+
+    def __iadd__(self, other: "Cell"):
+        self.target += other.target
+        self.submitted += other.submitted
+        self.approved += other.approved
+        return self
+
+
+@dataclass
+class Row:
+    unit: Unit
+    phases: dict[int, Cell] = field(default_factory=dict)  # phase number → cell
+
+    @property
+    def total(self) -> Cell:
+        total = Cell()
+        for cell in self.phases.values():
+            total += cell
+        return total
+
+
+@dataclass
+class Group:
+    """A block's units and their subtotal (or, above the district, all children)."""
+
+    block: str
+    label: str
+    rows: list[Row]
+    subtotal: Row
+
+
+def _cells(unit_ids, phases) -> dict[int, dict[int, Cell]]:
+    result = {pk: {p.number: Cell() for p in phases} for pk in unit_ids}
+    numbers = {p.pk: p.number for p in phases}
+    for c in ProgressCount.objects.filter(unit_id__in=unit_ids, phase__in=phases):
+        result[c.unit_id][numbers[c.phase_id]] = Cell(c.target, c.submitted, c.approved)
+    return result
+
+
+def children_of(unit: Unit):
+    """The rows a unit's table lists: a district's grassroots unions, or any other unit's
+    direct children."""
+    if unit.level == Level.SUPERIOR:
+        return Unit.objects.filter(path__startswith=unit.path, level=Level.GRASSROOTS)
+    return Unit.objects.filter(path__startswith=unit.path, depth=unit.depth + 1)
+
+
+def table(unit: Unit, campaign: Campaign) -> tuple[list[Group], Row]:
+    """The unit's progress table: its children grouped by block (for a district) with
+    subtotals, and the unit's own total, all from maintained counts."""
+    phases = list(campaign.phases.order_by("number"))
+    children = list(children_of(unit).order_by("search_name"))
+    cells = _cells([u.pk for u in children] + [unit.pk], phases)
+    total = Row(unit, cells[unit.pk])
+    rows = [Row(u, cells[u.pk]) for u in children]
+    if unit.level != Level.SUPERIOR:
+        return [Group("", "", rows, total)], total
+    groups = []
+    for block, label in Block.choices:
+        block_rows = [r for r in rows if r.unit.block == block]
+        if not block_rows:
+            continue
+        subtotal = Row(unit, {p.number: Cell() for p in phases})
+        for r in block_rows:
+            for number, cell in r.phases.items():
+                subtotal.phases[number] += cell
+        groups.append(Group(block, label, block_rows, subtotal))
+    return groups, total
+
+
+def phase_pace(phase: Phase, today: dt.date) -> float:
+    """How much of the phase has gone by, 0 to 1: the share of the target due by now."""
+    if today <= phase.starts_on:
+        return 0.0
+    if today >= phase.ends_on:
+        return 1.0
+    return (today - phase.starts_on).days / ((phase.ends_on - phase.starts_on).days + 1)
+
+
+def lagging(rows: list[Row], phase: Phase, today: dt.date) -> list[tuple[Row, float]]:
+    """Units behind the pace needed to reach their target by the phase's deadline: approved
+    below target × the share of the phase gone by. Worst first, with what was due."""
+    pace = phase_pace(phase, today)
+    result = []
+    for row in rows:
+        cell = row.phases.get(phase.number)
+        if cell and cell.target and cell.approved < cell.target * pace:
+            result.append((row, cell.target * pace))
+    result.sort(key=lambda item: (item[0].phases[phase.number].approved / item[0].phases[phase.number].target, item[0].unit.name))
+    return result
+
+
+def weekly(unit: Unit, phase: Phase) -> list[tuple[dt.date, int]]:
+    """Submissions per week of the phase, every week present (zeros included)."""
+    found = dict(ProgressWeek.objects.filter(unit=unit, phase=phase).values_list("week", "submitted"))
+    weeks, day = [], week_of(phase.starts_on)
+    last = week_of(min(phase.ends_on, max([timezone.localdate(), *found])))
+    while day <= last:
+        weeks.append((day, found.get(day, 0)))
+        day += dt.timedelta(days=7)
+    return weeks

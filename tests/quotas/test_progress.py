@@ -1,0 +1,159 @@
+import datetime as dt
+import random
+
+import pytest
+from django.db.models import Count, Q
+
+from initiatives.forms import INITIATIVE_FIELDS
+from initiatives.models import Initiative, RejectionReason, Status
+from initiatives.services import initiative_submit
+from initiatives.workflow import initiative_decide
+from quotas import progress
+from quotas.models import Campaign, Level, ProgressCount, ProgressWeek, Unit
+from tests.initiatives.factories import submission
+
+
+@pytest.fixture(autouse=True)
+def media(settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path / "media"
+
+
+def campaign():
+    return Campaign.objects.get(is_open=True)
+
+
+def direct_counts(c):
+    """Counted straight from the initiatives, independently of quotas.progress."""
+    rows = (
+        Initiative.objects.filter(campaign=c)
+        .values("unit_id", "phase__number")
+        .annotate(
+            submitted=Count("pk", filter=~Q(status=Status.WITHDRAWN)),
+            approved=Count("pk", filter=Q(status=Status.APPROVED)),
+        )
+    )
+    return {
+        (r["unit_id"], r["phase__number"]): (r["submitted"], r["approved"])
+        for r in rows
+        if r["submitted"] or r["approved"]
+    }
+
+
+def maintained(c, units):
+    out = {}
+    for pc in ProgressCount.objects.filter(phase__campaign=c, unit__in=units).select_related("phase"):
+        if pc.submitted or pc.approved:
+            out[(pc.unit_id, pc.phase.number)] = (pc.submitted, pc.approved)
+    return out
+
+
+def submit(unit_code="GLA-STANLEY"):
+    """A submission through the service, as the form would hand it over."""
+    from initiatives.forms import SubmissionForm
+
+    c = campaign()
+    data = submission(unit=unit_code, files=[], drive_link="https://drive.google.com/x")
+    form = SubmissionForm(data, {}, campaign=c)
+    form.setup_workplace(c)
+    assert form.is_valid(), form.errors
+    fields = {k: v for k, v in form.cleaned_data.items() if k in INITIATIVE_FIELDS}
+    return initiative_submit(campaign=c, unit=form.cleaned_data["unit"], data=fields, files=[])
+
+
+def test_district_totals_are_the_seed_table_on_progress(demo):
+    _groups, total = progress.table(Unit.objects.get(code="GLA"), campaign())
+    assert (total.phases[1].target, total.phases[2].target, total.total.target) == (2771, 2571, 5342)
+
+
+def test_progress_equals_a_direct_count_after_random_work(demo, users):
+    """Random submissions, approvals, rejections, returns and withdrawals: every maintained
+    count, at every level, equals a direct count."""
+    c = campaign()
+    rng = random.Random(7)
+    units = list(Unit.objects.filter(code__in=["GLA-STANLEY", "GLA-LIXIL", "GLA-XA-01", "GLA-TH-05"]))
+    created = [submit(rng.choice(units).code) for _ in range(25)]
+    for initiative in created + list(Initiative.objects.filter(campaign=c)):
+        initiative.refresh_from_db()
+        choice = rng.choice([Status.APPROVED, Status.REJECTED, Status.RETURNED, Status.WITHDRAWN, None])
+        if choice is None or initiative.status not in (Status.SUBMITTED, Status.RESUBMITTED, Status.RETURNED):
+            continue
+        if initiative.status == Status.RETURNED and choice != Status.WITHDRAWN:
+            continue
+        initiative_decide(
+            initiative=initiative, by=users["admin"], to=choice,
+            reason=RejectionReason.DUPLICATE if choice == Status.REJECTED else "",
+            note="Bổ sung" if choice == Status.RETURNED else "",
+        )
+    grassroots = Unit.objects.filter(level=Level.GRASSROOTS)
+    assert maintained(c, grassroots) == direct_counts(c)
+    gla = Unit.objects.get(code="GLA")
+    for number in (1, 2):
+        direct = direct_counts(c)
+        expected = (
+            sum(v[0] for (u, n), v in direct.items() if n == number),
+            sum(v[1] for (u, n), v in direct.items() if n == number),
+        )
+        for code in ("GLA", "T01", "TLD"):
+            pc = ProgressCount.objects.filter(unit__code=code, phase__campaign=c, phase__number=number).first()
+            assert ((pc.submitted, pc.approved) if pc else (0, 0)) == expected, code
+    # And a rebuild from scratch changes nothing, weeks included.
+    weeks_before = sorted(ProgressWeek.objects.filter(phase__campaign=c, submitted__gt=0).values_list("unit_id", "week", "submitted"))
+    counts_before = maintained(c, Unit.objects.all())
+    progress.rebuild(c)
+    assert maintained(c, Unit.objects.all()) == counts_before
+    assert sorted(ProgressWeek.objects.filter(phase__campaign=c, submitted__gt=0).values_list("unit_id", "week", "submitted")) == weeks_before
+    _groups, total = progress.table(gla, c)
+    assert total.phases[1].target == 2771
+
+
+def test_lagging_units_are_behind_the_pace(demo):
+    c = campaign()
+    phase = c.phases.get(number=1)
+    groups, _total = progress.table(Unit.objects.get(code="GLA"), c)
+    rows = [r for g in groups for r in g.rows]
+    halfway = phase.starts_on + (phase.ends_on - phase.starts_on) / 2
+    behind = progress.lagging(rows, phase, halfway)
+    assert behind and all(row.phases[1].approved < row.phases[1].target * 0.5 for row, _due in behind)
+    assert progress.lagging(rows, phase, phase.starts_on) == []
+
+
+def test_progress_page_is_for_district_staff_only(client, users):
+    for role, status in [("outsider", 404), ("officer", 404), ("reviewer", 404), ("district", 200), ("admin", 200)]:
+        client.force_login(users[role])
+        assert client.get("/progress/").status_code == status, role
+    client.logout()
+    assert client.get("/progress/").status_code == 302
+
+
+def test_progress_page_shows_the_table_totals_and_lagging_units(client, users):
+    client.force_login(users["district"])
+    html = client.get("/progress/").content.decode()
+    assert "Khối xã, thị trấn" in html and "Khối trường học" in html
+    assert "5.342" in html and "2.771" in html and "2.571" in html
+    assert "Đơn vị chậm tiến độ" in html
+    only = client.get("/progress/", {"lagging": "1"}).content.decode()
+    assert only.count("<tr><td>") <= html.count("<tr><td>")
+
+
+def test_progress_page_queries_do_not_grow_with_units(client, users, django_assert_max_num_queries):
+    client.force_login(users["district"])
+    client.get("/progress/")
+    with django_assert_max_num_queries(20):
+        client.get("/progress/")
+
+
+def test_admin_progress_view_lists_units_with_totals(client, users):
+    client.force_login(users["district"])
+    response = client.get("/admin/quotas/unitprogress/", {"o": "-6"})
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "Stanley" in html and "5.342" in html
+    below = client.get("/admin/quotas/unitprogress/", {"below": "25"}).content.decode()
+    assert "Stanley" in below
+
+
+def test_home_shows_totals_and_a_ranking_without_personal_data(client, demo):
+    html = client.get("/").content.decode()
+    assert "Bảng xếp hạng thi đua" in html and "5.342" in html
+    for initiative in Initiative.objects.all():
+        assert initiative.phone not in html and initiative.id_number not in html and initiative.full_name not in html
