@@ -284,6 +284,17 @@ class SubmissionForm(WorkplaceMixin, InitiativeFieldsForm):
         error_messages={"required": _("Cần có sự đồng ý của bạn để xử lý dữ liệu cá nhân thì mới nộp được sáng kiến.")},
     )
 
+    # A honeypot: hidden from people (and screen readers), left empty by them, filled by bots.
+    website = forms.CharField(
+        label=_("Để trống ô này"), required=False, max_length=200,
+        widget=forms.TextInput(attrs={"tabindex": "-1", "autocomplete": "off"}),
+    )
+
+    def clean_website(self):
+        if self.cleaned_data["website"]:
+            raise ValidationError(_("Không gửi được biểu mẫu. Vui lòng tải lại trang và thử lại."), code="spam")
+        return ""
+
     field_order = ["full_name", "phone", "id_number", "email", "workplace", "sector",
                    "province", "superior", "unit", "unit_query"]
 

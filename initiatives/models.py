@@ -211,3 +211,22 @@ class StatusChange(models.Model):
 
     def delete(self, *args, **kwargs):
         raise PermissionError("status history is never deleted")
+
+
+class PersonalDataAccess(models.Model):
+    """Who saw, exported or erased a person's full record, and when (Luật 91/2025/QH15)."""
+
+    class Action(models.TextChoices):
+        VIEW = "view", _("Xem hồ sơ đầy đủ")
+        EXPORT = "export", _("Xuất dữ liệu cá nhân")
+        ERASE = "erase", _("Xoá dữ liệu cá nhân")
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    initiative = models.ForeignKey(Initiative, on_delete=models.CASCADE, related_name="accesses")
+    action = models.CharField(max_length=8, choices=Action.choices)
+    at = models.DateTimeField(auto_now_add=True, db_index=True)
+
+    class Meta:
+        verbose_name = _("truy cập dữ liệu cá nhân")
+        verbose_name_plural = _("truy cập dữ liệu cá nhân")
+        ordering = ["-at"]

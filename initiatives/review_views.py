@@ -6,7 +6,8 @@ import datetime as dt
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.db.models import Count
-from django.http import FileResponse, Http404
+from django.core.exceptions import ValidationError
+from django.http import FileResponse, Http404, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -14,12 +15,14 @@ from django.utils.translation import ngettext
 from django.views.decorators.clickjacking import xframe_options_sameorigin
 from django.views.decorators.http import require_POST, require_safe
 
-from initiatives import rules
+from initiatives import privacy, rules
 from initiatives.forms import SORTS, BulkDecisionForm, DecisionForm, QueueFilterForm
-from initiatives.models import Initiative, Status
+from initiatives.models import Initiative, PersonalDataAccess, Status
 from initiatives.pagination import keyset_page
 from initiatives.selectors import can_decide, has_review_access, initiatives_visible_to, reviews_anything
 from initiatives.workflow import IllegalMove, decisions_from, initiative_decide
+from quotas.models import Role
+from quotas.selectors import scope_paths
 from quotas.text import fold
 
 PAGE_SIZE = 25
@@ -123,6 +126,7 @@ def possible_duplicates(initiative: Initiative):
 def detail(request, pk):
     initiative = get_object_or_404(_scoped(request).select_related("unit", "phase", "campaign", "entered_by"), pk=pk)
     allowed = decisions_from(initiative.status) if can_decide(request.user, initiative) else []
+    privacy.log_access(user=request.user, initiatives=[initiative], action=PersonalDataAccess.Action.VIEW)
     return _render_detail(request, initiative, DecisionForm(allowed=allowed), allowed)
 
 
@@ -214,3 +218,71 @@ def attachment(request, pk):
     response["X-Content-Type-Options"] = "nosniff"
     response["Cache-Control"] = "private, no-store"
     return response
+
+
+def _person_scope(request):
+    """District staff and admins answer a person's request about their data, in their scope."""
+    paths = scope_paths(request.user, [Role.DISTRICT_STAFF])
+    if paths is not None and not paths:
+        raise Http404
+    return initiatives_visible_to(request.user)
+
+
+def _person_query(data) -> tuple[str, str]:
+    id_number = phone = ""
+    try:
+        id_number = rules.normalise_id_number(data.get("id_number", "")) if data.get("id_number") else ""
+    except ValidationError:
+        pass
+    try:
+        phone = rules.normalise_phone(data.get("phone", "")) if data.get("phone") else ""
+    except ValidationError:
+        pass
+    return id_number, phone
+
+
+@login_required
+@require_safe
+def person(request):
+    """Find everything held about one person (by ID number or phone), to export or erase it."""
+    scoped = _person_scope(request)
+    id_number, phone = _person_query(request.GET)
+    records = list(privacy.person_records(scoped, id_number=id_number, phone=phone)) if (id_number or phone) else []
+    if records:
+        privacy.log_access(user=request.user, initiatives=records, action=PersonalDataAccess.Action.VIEW)
+    return render(request, "initiatives/review/person.html", {
+        "records": records, "id_number": request.GET.get("id_number", ""), "phone": request.GET.get("phone", ""),
+        "searched": bool(request.GET), "query": request.GET.urlencode(),
+    })
+
+
+@login_required
+@require_safe
+def person_export(request):
+    scoped = _person_scope(request)
+    id_number, phone = _person_query(request.GET)
+    records = list(privacy.person_records(scoped, id_number=id_number, phone=phone).prefetch_related("attachments", "history"))
+    if not records:
+        raise Http404
+    privacy.log_access(user=request.user, initiatives=records, action=PersonalDataAccess.Action.EXPORT)
+    response = JsonResponse(privacy.person_export(records), json_dumps_params={"ensure_ascii": False, "indent": 2})
+    response["Content-Disposition"] = 'attachment; filename="du-lieu-ca-nhan.json"'
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+@login_required
+@require_POST
+def person_erase(request):
+    scoped = _person_scope(request)
+    id_number, phone = _person_query(request.POST)
+    records = list(privacy.person_records(scoped, id_number=id_number, phone=phone))
+    if not records or request.POST.get("confirm") != "yes":
+        messages.error(request, _("Chưa xoá: cần tìm đúng người và đánh dấu xác nhận."))
+        return redirect("initiatives:review_person")
+    count = privacy.person_erase(initiatives=records, by=request.user)
+    messages.success(request, ngettext(
+        "Đã xoá dữ liệu cá nhân khỏi %(n)s hồ sơ; sáng kiến vẫn được tính trong số liệu.",
+        "Đã xoá dữ liệu cá nhân khỏi %(n)s hồ sơ; sáng kiến vẫn được tính trong số liệu.", count,
+    ) % {"n": count})
+    return redirect("initiatives:review_person")

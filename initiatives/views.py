@@ -1,10 +1,13 @@
+from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import Http404, JsonResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
+from django_ratelimit.core import is_ratelimited
 
 from initiatives import rules
 from initiatives.forms import INITIATIVE_FIELDS, EditForm, SubmissionForm, TrackForm, unit_search
@@ -34,6 +37,33 @@ def _initial_workplace(code: str) -> dict:
     return {**ancestor_codes([unit])[unit.pk], "unit": unit.code}
 
 
+def _phone_key(group, request):
+    """Rate-limit key: the phone number as the rules would store it (spaces, +84 ignored)."""
+    raw = request.POST.get("phone", "")
+    try:
+        return rules.normalise_phone(raw)
+    except ValidationError:
+        return raw.strip()[:20]
+
+
+def _code_key(group, request):
+    from initiatives.tracking import normalise_code
+
+    return normalise_code(request.POST.get("code", "")) or request.POST.get("code", "")[:30]
+
+
+def _too_many(request, limits) -> bool:
+    """Count this attempt against every (group, key, rate) limit; true if any is exceeded.
+    The counts live in the shared cache, so every worker process sees the same ones."""
+    limited = False
+    for group, key, rate in limits:
+        limited |= is_ratelimited(request, group=group, key=key, rate=rate, method="POST", increment=True)
+    return limited
+
+
+TOO_MANY = gettext_lazy("Bạn đã gửi quá nhiều lần trong thời gian ngắn. Vui lòng đợi ít phút rồi thử lại; thông tin đã nhập vẫn được giữ.")
+
+
 @never_cache
 def submit(request):
     campaign = current_campaign()
@@ -45,11 +75,19 @@ def submit(request):
         return render(request, "initiatives/closed.html", {"campaign": campaign}, status=200)
 
     allowed = _officer_units(request.user)
+    status = 200
     if request.method == "POST":
         form = SubmissionForm(request.POST, request.FILES, campaign=campaign)
         form.setup_workplace(campaign, allowed)
         if "_refine" in request.POST:
             form.show_without_errors()
+        elif _too_many(request, [
+            ("submit-ip", "ip", settings.SUBMIT_RATE),
+            ("submit-phone", _phone_key, settings.SUBMIT_RATE_PER_PHONE),
+        ]):
+            form.show_without_errors()
+            form.add_error(None, TOO_MANY)
+            status = 429
         elif form.is_valid():
             data = {name: form.cleaned_data[name] for name in INITIATIVE_FIELDS}
             try:
@@ -72,6 +110,7 @@ def submit(request):
         request,
         "initiatives/submit.html",
         {"form": form, "campaign": campaign, "phase": phase, "entering_for_others": allowed is not None},
+        status=status,
     )
 
 
@@ -110,6 +149,11 @@ def track(request):
     """Code + phone show the initiative. A wrong pair gets one answer, whichever half is wrong,
     so the page reveals nothing about which codes exist."""
     form = TrackForm(request.POST or None)
+    if request.method == "POST" and _too_many(request, [
+        ("track-ip", "ip", settings.TRACK_RATE),
+        ("track-code", _code_key, settings.TRACK_RATE_PER_CODE),
+    ]):
+        return render(request, "initiatives/track.html", {"form": form, "limited": TOO_MANY}, status=429)
     if request.method == "POST" and form.is_valid():
         initiative = Initiative.objects.filter(
             tracking_code=form.cleaned_data["code"], phone=form.cleaned_data["phone"]

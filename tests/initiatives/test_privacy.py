@@ -1,0 +1,82 @@
+import datetime as dt
+import json
+
+import pytest
+from django.core.management import call_command
+
+from initiatives.models import Initiative, PersonalDataAccess, Status
+from initiatives.privacy import ERASED_NAME
+from quotas.models import Campaign, ProgressCount
+from tests.initiatives.factories import submission
+
+
+@pytest.fixture(autouse=True)
+def media(settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path / "media"
+    return settings.MEDIA_ROOT
+
+
+@pytest.fixture
+def person(client, demo):
+    client.post("/submit/", submission(id_number="001090000777", phone="0987 654 321"))
+    client.session.flush()
+    return Initiative.objects.get(id_number="001090000777")
+
+
+def test_viewing_a_full_record_is_logged(client, users, person):
+    client.force_login(users["reviewer"])
+    client.get(f"/review/{person.pk}/")
+    log = PersonalDataAccess.objects.get(initiative=person)
+    assert log.user == users["reviewer"] and log.action == "view"
+
+
+def test_staff_export_everything_held_about_one_person(client, users, person):
+    client.force_login(users["district"])
+    page = client.get("/review/person/", {"id_number": "001 090 000 777"}).content.decode()
+    assert person.tracking_code in page
+    response = client.get("/review/person/export.json", {"phone": "+84987654321"})
+    data = json.loads(response.content)
+    assert data["so_ho_so"] == 1 and data["ho_so"][0]["cmnd_cccd"] == "001090000777"
+    assert data["ho_so"][0]["tep_minh_chung"] == ["bao-cao.pdf"]
+    assert PersonalDataAccess.objects.filter(initiative=person, action="export").exists()
+
+
+def test_erasing_keeps_the_initiative_and_the_counts(client, users, person, media):
+    client.force_login(users["district"])
+    campaign = Campaign.objects.get(is_open=True)
+    before = ProgressCount.objects.get(unit__code="GLA", phase__campaign=campaign, phase__number=1).submitted
+    file_path = media / person.attachments.get().file.name
+    assert file_path.exists()
+    from django.test import TestCase
+
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        client.post("/review/person/erase/", {"id_number": "001090000777", "confirm": "yes"})
+    person.refresh_from_db()
+    assert person.full_name == ERASED_NAME and person.phone == "" and person.id_number == ""
+    assert person.status == Status.SUBMITTED and not person.attachments.exists() and not file_path.exists()
+    assert ProgressCount.objects.get(unit__code="GLA", phase__campaign=campaign, phase__number=1).submitted == before
+    assert PersonalDataAccess.objects.filter(initiative=person, action="erase").exists()
+
+
+def test_erasing_needs_the_confirmation(client, users, person):
+    client.force_login(users["district"])
+    client.post("/review/person/erase/", {"id_number": "001090000777"})
+    person.refresh_from_db()
+    assert person.full_name != ERASED_NAME
+
+
+def test_reviewers_and_outsiders_cannot_use_the_person_page(client, users, person):
+    for role in ("reviewer", "officer", "outsider"):
+        client.force_login(users[role])
+        assert client.get("/review/person/", {"id_number": "001090000777"}).status_code == 404
+
+
+def test_retention_anonymises_old_campaigns_only(demo, settings):
+    settings.RETENTION_YEARS = 1
+    old = Campaign.objects.get(slug="01-trieu-sang-kien-2022")
+    sample = Initiative.objects.first()
+    Initiative.objects.filter(pk=sample.pk).update(campaign=old)
+    call_command("purge_personal_data", stdout=open("/dev/null", "w"))
+    sample.refresh_from_db()
+    assert sample.full_name == ERASED_NAME
+    assert Initiative.objects.exclude(full_name=ERASED_NAME).count() == Initiative.objects.count() - 1
