@@ -2,17 +2,12 @@ from django.contrib import admin
 
 from initiatives.models import Attachment, Initiative, StatusChange
 from initiatives.selectors import initiatives_visible_to
+from quotas.admin import ReadOnlyAdmin
 
 
-class ReadOnlyInline(admin.TabularInline):
+class ReadOnlyInline(ReadOnlyAdmin, admin.TabularInline):
     extra = 0
     can_delete = False
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
 
 
 class StatusChangeInline(ReadOnlyInline):
@@ -28,7 +23,7 @@ class AttachmentInline(ReadOnlyInline):
 
 
 @admin.register(Initiative)
-class InitiativeAdmin(admin.ModelAdmin):
+class InitiativeAdmin(ReadOnlyAdmin, admin.ModelAdmin):
     """Read-only: initiatives change only through the submission and review workflow."""
 
     list_display = ["tracking_code", "title", "unit", "phase", "status", "submitted_at"]
@@ -43,11 +38,3 @@ class InitiativeAdmin(admin.ModelAdmin):
         # The same scope as the review pages: staff see their units' subtrees only.
         return initiatives_visible_to(request.user)
 
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False

@@ -36,6 +36,19 @@ from quotas.services import campaign_copy
 from quotas.templatetags.progress_tags import percent
 
 
+class ReadOnlyAdmin:
+    """A list to read: nobody adds, changes or deletes through it."""
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
 @admin.register(Unit)
 class UnitAdmin(TreeAdmin):
     form = movenodeform_factory(Unit, exclude=["search_name"])
@@ -287,7 +300,7 @@ class CampaignChoice(admin.SimpleListFilter):
 
 
 @admin.register(UnitTarget)
-class UnitTargetAdmin(admin.ModelAdmin):
+class UnitTargetAdmin(ReadOnlyAdmin, admin.ModelAdmin):
     """Every grassroots union's effective target per phase, as the allocation engine gives it."""
 
     list_display = ["name", "code", "block", "member_count", "phase_1", "phase_2", "total"]
@@ -297,15 +310,6 @@ class UnitTargetAdmin(admin.ModelAdmin):
 
     def get_queryset(self, request):
         return super().get_queryset(request).filter(level=Level.GRASSROOTS)
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
     def changelist_view(self, request, extra_context=None):
         response = super().changelist_view(request, extra_context)
@@ -355,7 +359,7 @@ def _progress_figure(campaign, number: int, column: str):
 
 
 @admin.register(UnitProgress)
-class UnitProgressAdmin(admin.ModelAdmin):
+class UnitProgressAdmin(ReadOnlyAdmin, admin.ModelAdmin):
     """Targets and counts of both phases per unit, from the maintained counts (quotas/progress.py)."""
 
     list_display = ["name", "level", "block", "phase_1", "phase_2", "progress_bar", "initiatives_link"]
@@ -387,15 +391,6 @@ class UnitProgressAdmin(admin.ModelAdmin):
 
     def get_ordering(self, request):
         return ["path"]
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
     def has_view_permission(self, request, obj=None):
         return request.user.is_active and request.user.is_staff and (
