@@ -2,7 +2,7 @@ from django.contrib import admin
 
 from initiatives.models import Attachment, Initiative, StatusChange
 from initiatives.selectors import initiatives_visible_to
-from quotas.admin import ReadOnlyAdmin
+from quotas.admin import CappedPaginator, ReadOnlyAdmin
 
 
 class ReadOnlyInline(ReadOnlyAdmin, admin.TabularInline):
@@ -30,7 +30,8 @@ class InitiativeAdmin(ReadOnlyAdmin, admin.ModelAdmin):
     list_filter = ["status", "campaign", "phase__number", "target_group", "is_sample"]
     search_fields = ["tracking_code", "title"]
     list_select_related = ["unit", "phase"]
-    date_hierarchy = "submitted_at"
+    show_full_result_count = False
+    paginator = CappedPaginator
     exclude = ["phone", "id_number"]
     inlines = [AttachmentInline, StatusChangeInline]
 

@@ -85,9 +85,14 @@ class WorkplaceMixin(forms.Form):
     )
 
     def setup_workplace(self, campaign: Campaign, allowed_units=None):
-        """Fill the three lists for what is chosen so far (bound data or initial values)."""
+        """The campaign whose tree the workplace must belong to (and, for an officer, the units
+        they may enter for). The lists themselves are filled only to show the form."""
         self.campaign = campaign
         self.allowed_units = allowed_units
+
+    def fill_workplace_choices(self):
+        """Fill the three lists for what is chosen so far (bound data or initial values)."""
+        campaign = self.campaign
         value = self._current_value
         root = campaign.root
         provinces = Unit.objects.filter(path__startswith=root.path, depth=root.depth + 1).order_by("search_name")

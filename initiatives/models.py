@@ -149,6 +149,11 @@ class Initiative(models.Model):
         ]
         indexes = [
             models.Index(fields=["unit", "phase", "status"], name="initiative_unit_phase_status"),
+            # Possible duplicates (same ID number in a campaign) and a person's data requests.
+            models.Index(fields=["campaign", "id_number"], name="initiative_campaign_id_number"),
+            models.Index(fields=["phone"], name="initiative_phone"),
+            # The review queue's keyset order.
+            models.Index(fields=["submitted_at", "id"], name="initiative_submitted_id"),
         ]
 
     def __str__(self):

@@ -22,7 +22,7 @@ from initiatives.pagination import keyset_page
 from initiatives.selectors import can_decide, has_review_access, initiatives_visible_to, reviews_anything
 from initiatives.workflow import IllegalMove, decisions_from, initiative_decide
 from quotas.models import Role
-from quotas.selectors import scope_paths
+from quotas.selectors import current_campaign, scope_paths
 from quotas.text import fold
 
 PAGE_SIZE = 25
@@ -35,12 +35,13 @@ def _scoped(request):
     return initiatives_visible_to(request.user)
 
 
-def _filtered(queryset, data: dict):
+def _filtered(queryset, data: dict, campaign):
     """Apply the queue's filters except status (the status counts are taken across it)."""
+    queryset = queryset.filter(campaign=campaign)
     if data.get("q"):
         queryset = queryset.filter(search_text__contains=fold(data["q"]))
     if data.get("phase"):
-        queryset = queryset.filter(phase__number=data["phase"])
+        queryset = queryset.filter(phase_id__in=list(campaign.phases.filter(number=data["phase"]).values_list("pk", flat=True)))
     if data.get("unit"):
         queryset = queryset.filter(unit__code=data["unit"].strip().upper())
     if data.get("block"):
@@ -61,8 +62,11 @@ def queue(request):
     scoped = _scoped(request)
     form = QueueFilterForm(request.GET or None)
     data = form.cleaned_data if form.is_valid() else {}
-    filtered = _filtered(scoped, data)
-    counts = dict(filtered.values_list("status").annotate(n=Count("pk")).order_by())
+    campaign = current_campaign()
+    if campaign is None:
+        raise Http404
+    filtered = _filtered(scoped, data, campaign)
+    counts, capped = status_counts_capped(filtered)
     status_counts = [(value, label, counts.get(value, 0)) for value, label in Status.choices]
     if data.get("status"):
         filtered = filtered.filter(status=data["status"])
@@ -80,11 +84,26 @@ def queue(request):
         "page": page,
         "status_counts": status_counts,
         "total": sum(counts.values()),
+        "capped": capped,
+        "campaign": campaign,
         "active_status": data.get("status", ""),
         "query_string": params.urlencode(),
         "bulk_form": BulkDecisionForm(),
         "can_bulk": reviews_anything(request.user),
     })
+
+
+COUNT_CAP = 10_000
+
+
+def status_counts_capped(queryset, cap: int = COUNT_CAP) -> tuple[dict, bool]:
+    """Counts per status over at most `cap + 1` rows: one bounded query, never a COUNT(*) over
+    the whole table. If the cap is reached, the counts are lower bounds (shown with a "+")."""
+    sample = queryset.order_by().values("pk")[: cap + 1]
+    counts = dict(
+        Initiative.objects.filter(pk__in=sample).values_list("status").annotate(n=Count("pk")).order_by()
+    )
+    return counts, sum(counts.values()) > cap
 
 
 def _hints(initiative: Initiative) -> list[tuple[bool, str]]:

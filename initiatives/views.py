@@ -106,6 +106,7 @@ def submit(request):
     else:
         form = SubmissionForm(initial=_initial_workplace(request.GET.get("unit", "")), campaign=campaign)
         form.setup_workplace(campaign, allowed)
+    form.fill_workplace_choices()
     return render(
         request,
         "initiatives/submit.html",

@@ -1,6 +1,8 @@
 from dateutil.relativedelta import relativedelta
 from django import forms
 from django.contrib import admin, messages
+from django.core.paginator import Paginator
+from django.utils.functional import cached_property
 from django.db import transaction
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
@@ -34,6 +36,17 @@ from quotas.models import (
 from quotas.selectors import current_campaign, path_condition, scope_paths
 from quotas.services import campaign_copy
 from quotas.templatetags.progress_tags import percent
+
+
+class CappedPaginator(Paginator):
+    """Admin lists over huge tables count at most CAP rows (one bounded query): deep pages
+    beyond it are for the review queue's keyset pages, not the admin."""
+
+    CAP = 10_000
+
+    @cached_property
+    def count(self):
+        return self.object_list.order_by()[: self.CAP].count()
 
 
 class ReadOnlyAdmin:
@@ -367,6 +380,7 @@ class UnitProgressAdmin(ReadOnlyAdmin, admin.ModelAdmin):
     search_fields = ["code", "search_name"]
     list_per_page = 50
     show_full_result_count = False
+    paginator = CappedPaginator
     change_list_template = "admin/quotas/unitprogress/change_list.html"
 
     def get_queryset(self, request):
@@ -387,7 +401,7 @@ class UnitProgressAdmin(ReadOnlyAdmin, admin.ModelAdmin):
                 When(target_all__gt=0, then=ExpressionWrapper(F("approved_all") * 100.0 / F("target_all"), output_field=FloatField())),
                 default=Value(None, output_field=FloatField()),
             )
-        ).filter(target_all__gt=0)
+        )
 
     def get_ordering(self, request):
         return ["path"]

@@ -42,6 +42,8 @@ class Unit(MP_Node):
     class Meta:
         verbose_name = _("đơn vị")
         verbose_name_plural = _("đơn vị")
+        # A unit's children: one depth, one path prefix (paths compare byte-wise in C collation).
+        indexes = [models.Index(fields=["depth", "path"], name="unit_depth_path")]
         constraints = [
             models.CheckConstraint(condition=Q(level__in=Level.values), name="unit_level_valid"),
             # Only a grassroots union (CĐCS) belongs to a block, and every one does.

@@ -163,6 +163,11 @@ class Row:
             total += cell
         return total
 
+    @property
+    def cells(self) -> list[Cell]:
+        """The phases in order, then the whole programme: one table row's figures."""
+        return [self.phases[n] for n in sorted(self.phases)] + [self.total]
+
 
 @dataclass
 class Group:
