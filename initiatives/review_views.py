@@ -21,7 +21,7 @@ from initiatives.models import Initiative, PersonalDataAccess, Status
 from initiatives.pagination import keyset_page
 from initiatives.selectors import can_decide, has_review_access, initiatives_visible_to, reviews_anything
 from initiatives.workflow import IllegalMove, decisions_from, initiative_decide
-from quotas.models import Role
+from quotas.models import Campaign, Role
 from quotas.selectors import current_campaign, scope_paths
 from quotas.text import fold
 
@@ -62,7 +62,8 @@ def queue(request):
     scoped = _scoped(request)
     form = QueueFilterForm(request.GET or None)
     data = form.cleaned_data if form.is_valid() else {}
-    campaign = current_campaign()
+    slug = request.GET.get("campaign", "")
+    campaign = (Campaign.objects.filter(slug=slug).first() if slug else None) or current_campaign()
     if campaign is None:
         raise Http404
     filtered = _filtered(scoped, data, campaign)

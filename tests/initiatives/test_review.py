@@ -285,3 +285,14 @@ def test_history_rows_cannot_be_edited_or_deleted(users):
         change.save()
     with pytest.raises(PermissionError):
         change.delete()
+
+
+def test_the_queue_shows_one_campaign_at_a_time(client, users):
+    from quotas.models import Campaign
+
+    login(client, users["admin"])
+    old = Campaign.objects.get(slug="01-trieu-sang-kien-2022")
+    moved = stanley()
+    Initiative.objects.filter(pk=moved.pk).update(campaign=old)
+    assert moved.tracking_code not in client.get("/review/").content.decode()
+    assert moved.tracking_code in client.get("/review/", {"campaign": old.slug}).content.decode()
