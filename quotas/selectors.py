@@ -55,8 +55,30 @@ def path_condition(paths: set[str] | None, field: str = "path") -> Q:
         return Q(pk__in=[])
     condition = Q()
     for prefix in paths:
-        condition |= Q(**{f"{field}__startswith": prefix})
+        condition |= subtree_range(prefix, field)
     return condition
+
+
+def subtree_range(prefix: str, field: str = "path") -> Q:
+    """Rows whose `field` starts with `prefix`, written as a range [prefix, next prefix): every
+    btree index on the path serves a range (order included), which LIKE 'prefix%' does not
+    always get from the planner."""
+    upper = _next_prefix(prefix)
+    condition = Q(**{f"{field}__gte": prefix})
+    return condition & Q(**{f"{field}__lt": upper}) if upper else condition
+
+
+def _next_prefix(prefix: str) -> str | None:
+    """The smallest path above every path that starts with `prefix` (treebeard's alphabet)."""
+    alphabet = Unit.alphabet
+    chars = list(prefix)
+    while chars:
+        position = alphabet.index(chars[-1])
+        if position + 1 < len(alphabet):
+            chars[-1] = alphabet[position + 1]
+            return "".join(chars)
+        chars.pop()
+    return None
 
 
 def units_visible_to(user, roles=None):

@@ -1,0 +1,40 @@
+"""Gunicorn settings for Cổng Sáng kiến: `gunicorn -c deploy/gunicorn.conf.py portal.wsgi`.
+
+Every value can be overridden from the environment (the systemd unit's EnvironmentFile or the
+container's -e), so one file serves a VM and a container."""
+
+import multiprocessing
+import os
+
+# nginx on the same host talks to 127.0.0.1:8000; in a container, GUNICORN_BIND=0.0.0.0:8000.
+bind = os.environ.get("GUNICORN_BIND", "127.0.0.1:8000")
+
+# (2 × cores) + 1 sync workers: the classic starting point for a database-bound Django app.
+# nginx buffers each upload (up to 5 × 10 MB) before passing it on, so a slow phone connection
+# does not hold a worker. Each worker keeps one PostgreSQL connection open (CONN_MAX_AGE):
+# workers × app servers must stay below PostgreSQL's max_connections.
+workers = int(os.environ.get("WEB_CONCURRENCY", multiprocessing.cpu_count() * 2 + 1))
+threads = int(os.environ.get("GUNICORN_THREADS", "1"))
+worker_class = "gthread" if threads > 1 else "sync"
+
+# A request that takes longer than this is killed and its worker restarted (nginx waits 65 s).
+timeout = int(os.environ.get("GUNICORN_TIMEOUT", "60"))
+graceful_timeout = 30
+keepalive = 5
+# Recycle workers now and then, so a slow leak never grows into an outage.
+max_requests = 1000
+max_requests_jitter = 100
+
+# Logs to stdout/stderr: journald (systemd) or the container runtime keeps them.
+# The access log shows the client's address as nginx saw it and the time taken in ms.
+accesslog = os.environ.get("GUNICORN_ACCESSLOG", "-")
+errorlog = "-"
+loglevel = os.environ.get("GUNICORN_LOGLEVEL", "info")
+access_log_format = '%({x-forwarded-for}i)s %(h)s "%(r)s" %(s)s %(b)s %(M)sms "%(f)s" "%(a)s"'
+
+# Only nginx (on this host unless told otherwise) may set X-Forwarded-*; Django itself trusts
+# X-Forwarded-Proto only with BEHIND_PROXY=true.
+forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1")
+
+# The workers' heartbeat files on tmpfs, not on a container's overlay disk.
+worker_tmp_dir = "/dev/shm" if os.path.isdir("/dev/shm") else None
