@@ -32,6 +32,7 @@ class InitiativeAdmin(ReadOnlyAdmin, admin.ModelAdmin):
     list_select_related = ["unit", "phase"]
     show_full_result_count = False
     paginator = CappedPaginator
+    list_per_page = 25
     exclude = ["phone", "id_number"]
     inlines = [AttachmentInline, StatusChangeInline]
 

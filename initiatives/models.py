@@ -152,8 +152,11 @@ class Initiative(models.Model):
             # Possible duplicates (same ID number in a campaign) and a person's data requests.
             models.Index(fields=["campaign", "id_number"], name="initiative_campaign_id_number"),
             models.Index(fields=["phone"], name="initiative_phone"),
-            # The review queue's keyset order.
+            # The review queue's keyset order, overall and within a campaign, phase and status.
             models.Index(fields=["submitted_at", "id"], name="initiative_submitted_id"),
+            models.Index(
+                fields=["campaign", "phase", "status", "-submitted_at", "-id"], name="initiative_queue_order"
+            ),
         ]
 
     def __str__(self):

@@ -381,6 +381,7 @@ class UnitProgressAdmin(ReadOnlyAdmin, admin.ModelAdmin):
     list_per_page = 50
     show_full_result_count = False
     paginator = CappedPaginator
+    list_per_page = 25
     change_list_template = "admin/quotas/unitprogress/change_list.html"
 
     def get_queryset(self, request):
@@ -457,5 +458,4 @@ class UnitProgressAdmin(ReadOnlyAdmin, admin.ModelAdmin):
         top = Unit.objects.filter(path_condition(paths)).order_by("depth").first() if paths != set() else None
         if campaign is None or top is None:
             return None
-        _groups, total = progress.table(top, campaign)
-        return {"unit": top, "row": total}
+        return {"unit": top, "row": progress.unit_total(top, campaign)}

@@ -187,6 +187,12 @@ def _cells(unit_ids, phases) -> dict[int, dict[int, Cell]]:
     return result
 
 
+def unit_total(unit: Unit, campaign: Campaign) -> Row:
+    """One unit's own figures per phase (its whole subtree), from its maintained rows."""
+    phases = list(campaign.phases.order_by("number"))
+    return Row(unit, _cells([unit.pk], phases)[unit.pk])
+
+
 def children_of(unit: Unit):
     """The rows a unit's table lists: a district's grassroots unions, or any other unit's
     direct children."""

@@ -79,6 +79,7 @@ def unit_posters(request, code):
 # ---------------------------------------------------------------- progress (district staff)
 
 PROGRESS_ROLES = [Role.DISTRICT_STAFF]
+LAGGING_SHOWN = 50  # the worst ones; the Excel file lists them all
 
 
 def _progress_scope(request):
@@ -150,7 +151,8 @@ def progress_page(request):
         "phase": phase,
         "groups": groups,
         "total": total,
-        "lagging": lagging,
+        "lagging": lagging[:LAGGING_SHOWN],
+        "lagging_count": len(lagging),
         "only_lagging": only_lagging,
         "chart": chart,
         "days_left": max(0, (phase.ends_on - today).days) if phase else None,
