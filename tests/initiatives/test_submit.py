@@ -131,8 +131,11 @@ def test_a_failing_file_save_leaves_no_row_and_no_file(client, demo, media):
             raise OSError("disk full")
         return real_save(self, *args, **kwargs)
 
-    with mock.patch.object(Attachment, "save", fail_on_second), pytest.raises(OSError):
-        client.post("/submit/", submission(files=files))
+    with mock.patch.object(Attachment, "save", fail_on_second):
+        response = client.post("/submit/", submission(files=files, title="Giữ nguyên tiêu đề"))
+    assert response.status_code == 503
+    html = response.content.decode()
+    assert "chưa lưu được tệp minh chứng" in html and 'value="Giữ nguyên tiêu đề"' in html
     assert not new_initiatives().exists() and not Attachment.objects.exists()
     assert stored_files(media) == []
 
