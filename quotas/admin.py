@@ -71,13 +71,25 @@ class UnitAdmin(TreeAdmin):
 
     def save_model(self, request, obj, form, change):
         super().save_model(request, obj, form, change)
-        for campaign in Campaign.objects.all():  # member counts and new units move targets
-            rebuild_later(campaign)
+        # A grassroots union's members or block move its lineage's targets; anything else (a
+        # unit moved in the tree) may move a whole subtree's, so the campaigns are rebuilt.
+        moved = bool({"treebeard_ref_node", "treebeard_position"} & set(form.changed_data))
+        for campaign in Campaign.objects.all():
+            if obj.level == Level.GRASSROOTS and not moved and change:
+                retarget_later(obj, campaign)
+            else:
+                rebuild_later(campaign)
 
     def delete_model(self, request, obj):
-        super().delete_model(request, obj)
+        from quotas import progress
+
         for campaign in Campaign.objects.all():
-            rebuild_later(campaign)
+            if obj.level == Level.GRASSROOTS:
+                progress.retarget(unit=obj, campaign=campaign, removed=True)
+        super().delete_model(request, obj)
+        if obj.level != Level.GRASSROOTS:
+            for campaign in Campaign.objects.all():
+                rebuild_later(campaign)
 
     @admin.display(description=_("Mã QR / áp phích"))
     def qr_links(self, obj):
@@ -252,6 +264,13 @@ def rebuild_later(campaign):
     transaction.on_commit(lambda: progress.rebuild(campaign))
 
 
+def retarget_later(unit, campaign):
+    """One grassroots union's targets changed: move its lineage's, once the change committed."""
+    from quotas import progress
+
+    transaction.on_commit(lambda: progress.retarget(unit=unit, campaign=campaign))
+
+
 class RebuildOnChange:
     """Admin changes to the allocation refresh the campaign's maintained targets."""
 
@@ -285,6 +304,17 @@ class AllocationOverrideAdmin(RebuildOnChange, admin.ModelAdmin):
 
     def campaign_of(self, obj):
         return obj.phase.campaign
+
+    def save_related(self, request, form, formsets, change):
+        admin.ModelAdmin.save_related(self, request, form, formsets, change)
+        retarget_later(form.instance.unit, self.campaign_of(form.instance))
+
+    def delete_model(self, request, obj):
+        from quotas import progress
+
+        unit, campaign = obj.unit, self.campaign_of(obj)
+        admin.ModelAdmin.delete_model(self, request, obj)
+        progress.retarget(unit=unit, campaign=campaign)
 
 
 @admin.register(Membership)

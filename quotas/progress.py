@@ -75,6 +75,28 @@ def record(*, unit: Unit, phase: Phase, day: dt.date, submitted: int = 0, approv
         )
 
 
+def retarget(*, unit: Unit, campaign: Campaign, removed: bool = False) -> None:
+    """One grassroots union's allocation changed (its members, its block, an override), or it is
+    about to be deleted: move its own and its lineage's targets by the difference, instead of
+    rebuilding the whole campaign (which takes minutes at national scale)."""
+    new = {} if removed else targets_by_unit(campaign, [unit]).get(unit.pk, {})
+    rows = ProgressCount.objects.filter(unit=unit, phase__campaign=campaign).select_related("phase")
+    old = {pc.phase.number: pc.target for pc in rows}
+    ids = None
+    for phase in campaign.phases.all():
+        delta = new.get(phase.number, 0) - old.get(phase.number, 0)
+        if not delta:
+            continue
+        ids = ids or _lineage_ids(unit)
+        if delta > 0:
+            _upsert(
+                ProgressCount._meta.db_table, ["unit_id", "phase_id"],
+                [(pk, phase.pk, delta) for pk in ids], add=["target"],
+            )
+        else:  # the rows exist: they hold the old, larger target
+            ProgressCount.objects.filter(unit_id__in=ids, phase=phase).update(target=F("target") + delta)
+
+
 def _roll_up(per_unit: dict[int, dict], units: dict[int, Unit]) -> dict[int, dict]:
     """Sum grassroots figures into every ancestor, by path prefix."""
     by_path = {u.path: pk for pk, u in units.items()}

@@ -81,3 +81,49 @@ def test_only_staff_with_allocation_rights_import(client, users):
     campaign = Campaign.objects.get(is_open=True)
     client.force_login(users["reviewer"])
     assert client.get(f"/admin/quotas/campaign/{campaign.pk}/import-allocations/").status_code == 302  # not staff
+
+
+def _targets(campaign):
+    return {
+        (pc.unit_id, pc.phase_id): pc.target
+        for pc in ProgressCount.objects.filter(phase__campaign=campaign)
+        if pc.target
+    }
+
+
+def test_editing_a_school_moves_only_its_lineage_and_matches_a_rebuild(client, users, django_capture_on_commit_callbacks):
+    from quotas import progress
+
+    client.force_login(users["admin"])
+    school = Unit.objects.get(code="GLA-TH-01")
+    campaign = Campaign.objects.get(is_open=True)
+    data = {
+        "code": school.code, "name": school.name, "level": school.level, "block": school.block,
+        "member_count": school.member_count + 9,
+        "treebeard_position": "right",
+        "treebeard_ref_node": Unit.objects.get_prev_sibling(school).pk,
+    }
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(f"/admin/quotas/unit/{school.pk}/change/", data)
+    assert response.status_code == 302, response.context["adminform"].form.errors
+    gla = ProgressCount.objects.get(unit__code="GLA", phase__campaign=campaign, phase__number=1)
+    assert gla.target == 2771 + 5 and ProgressCount.objects.get(unit__code="GLA", phase=gla.phase.campaign.phases.get(number=2)).target == 2571 + 4
+    maintained = _targets(campaign)
+    progress.rebuild(campaign)
+    assert _targets(campaign) == maintained
+
+
+def test_an_override_edit_moves_only_its_lineage(client, users, django_capture_on_commit_callbacks):
+    from quotas import progress
+
+    client.force_login(users["admin"])
+    campaign = Campaign.objects.get(is_open=True)
+    override = AllocationOverride.objects.get(unit__code="GLA-LIXIL", phase__campaign=campaign, phase__number=2)
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(f"/admin/quotas/allocationoverride/{override.pk}/change/", {
+            "phase": override.phase_id, "unit": override.unit_id, "target": 250,
+        })
+    assert ProgressCount.objects.get(unit__code="TLD", phase=override.phase).target == 2571 - 50
+    maintained = _targets(campaign)
+    progress.rebuild(campaign)
+    assert _targets(campaign) == maintained
