@@ -14,6 +14,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from initiatives.models import Initiative, PersonalDataAccess
+from initiatives.services import delete_files
 
 ERASED_NAME = "(đã xoá theo yêu cầu)"
 PERSONAL_FIELDS = ["full_name", "phone", "id_number", "email", "workplace", "co_authors"]
@@ -76,14 +77,7 @@ def initiative_anonymise(*, initiative: Initiative) -> None:
             setattr(initiative, field, "")
         initiative.full_name = ERASED_NAME
         initiative.save(update_fields=[*PERSONAL_FIELDS, "updated_at"])
-        transaction.on_commit(lambda: _delete_files(names))
-
-
-def _delete_files(names):
-    from django.core.files.storage import default_storage
-
-    for name in names:
-        default_storage.delete(name)
+        transaction.on_commit(lambda: delete_files(names))
 
 
 def person_erase(*, initiatives, by) -> int:

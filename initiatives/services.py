@@ -45,7 +45,8 @@ def _save_files(initiative: Initiative, files: list, saved: list[str]) -> None:
         attachment.save()
 
 
-def _delete_files(names: list[str]) -> None:
+def delete_files(names: list[str]) -> None:
+    """Remove stored files whose rows are gone (or never were); a failure is logged."""
     from django.core.files.storage import default_storage
 
     for name in names:
@@ -90,7 +91,7 @@ def initiative_submit(
             StatusChange.objects.create(initiative=initiative, to_status=Status.SUBMITTED, by=entered_by, at=now)
             progress.record(unit=unit, phase=phase, day=timezone.localdate(now), submitted=1)
     except BaseException:
-        _delete_files(saved)
+        delete_files(saved)
         raise
     return initiative
 
@@ -104,6 +105,6 @@ def initiative_resubmit(*, initiative: Initiative, data: dict, files: list) -> I
             initiative_move(initiative=initiative, to=Status.RESUBMITTED, fields=data, actor=MEMBER)
             _save_files(initiative, files, saved)
     except BaseException:
-        _delete_files(saved)
+        delete_files(saved)
         raise
     return initiative

@@ -50,29 +50,31 @@ def _upsert(table: str, keys: list[str], rows: list[tuple], add: list[str] = (),
         cursor.execute(sql, [value for row in rows for value in row])
 
 
+def _add(model, ids: list[int], keys: dict, **deltas: int) -> None:
+    """Add `deltas` to the `model` rows of every unit in `ids` at `keys` (phase, week).
+
+    Adding, the rows are created as needed (one INSERT … ON CONFLICT). Taking away, the rows
+    exist (they hold what is taken), and an upsert's candidate row would trip the non-negative
+    check before the conflict is seen (SQLite), so it is an UPDATE."""
+    deltas = {column: value for column, value in deltas.items() if value}
+    if not deltas:
+        return
+    if all(value > 0 for value in deltas.values()):
+        _upsert(
+            model._meta.db_table, ["unit_id", *keys],
+            [(pk, *keys.values(), *deltas.values()) for pk in ids], add=list(deltas),
+        )
+    else:
+        model.objects.filter(unit_id__in=ids, **keys).update(
+            **{column: F(column) + value for column, value in deltas.items()}
+        )
+
+
 def record(*, unit: Unit, phase: Phase, day: dt.date, submitted: int = 0, approved: int = 0) -> None:
     """Move the counts of `unit`'s lineage. Call inside the transaction that changes the initiative."""
     ids = _lineage_ids(unit)
-    if submitted >= 0 and approved >= 0:
-        _upsert(
-            ProgressCount._meta.db_table, ["unit_id", "phase_id"],
-            [(pk, phase.pk, submitted, approved) for pk in ids], add=["submitted", "approved"],
-        )
-        if submitted:
-            _upsert(
-                ProgressWeek._meta.db_table, ["unit_id", "phase_id", "week"],
-                [(pk, phase.pk, week_of(day), submitted) for pk in ids], add=["submitted"],
-            )
-        return
-    # Taking away: the rows exist (they counted it), and an upsert's candidate row would
-    # trip the non-negative check before the conflict is seen (SQLite).
-    ProgressCount.objects.filter(unit_id__in=ids, phase=phase).update(
-        submitted=F("submitted") + submitted, approved=F("approved") + approved
-    )
-    if submitted:
-        ProgressWeek.objects.filter(unit_id__in=ids, phase=phase, week=week_of(day)).update(
-            submitted=F("submitted") + submitted
-        )
+    _add(ProgressCount, ids, {"phase_id": phase.pk}, submitted=submitted, approved=approved)
+    _add(ProgressWeek, ids, {"phase_id": phase.pk, "week": week_of(day)}, submitted=submitted)
 
 
 def retarget(*, unit: Unit, campaign: Campaign, removed: bool = False) -> None:
@@ -82,19 +84,9 @@ def retarget(*, unit: Unit, campaign: Campaign, removed: bool = False) -> None:
     new = {} if removed else targets_by_unit(campaign, [unit]).get(unit.pk, {})
     rows = ProgressCount.objects.filter(unit=unit, phase__campaign=campaign).select_related("phase")
     old = {pc.phase.number: pc.target for pc in rows}
-    ids = None
+    ids = _lineage_ids(unit)
     for phase in campaign.phases.all():
-        delta = new.get(phase.number, 0) - old.get(phase.number, 0)
-        if not delta:
-            continue
-        ids = ids or _lineage_ids(unit)
-        if delta > 0:
-            _upsert(
-                ProgressCount._meta.db_table, ["unit_id", "phase_id"],
-                [(pk, phase.pk, delta) for pk in ids], add=["target"],
-            )
-        else:  # the rows exist: they hold the old, larger target
-            ProgressCount.objects.filter(unit_id__in=ids, phase=phase).update(target=F("target") + delta)
+        _add(ProgressCount, ids, {"phase_id": phase.pk}, target=new.get(phase.number, 0) - old.get(phase.number, 0))
 
 
 def _roll_up(per_unit: dict[int, dict], units: dict[int, Unit]) -> dict[int, dict]:

@@ -6,7 +6,6 @@ import re
 
 import pytest
 from django.core.management import call_command
-from django.utils import timezone
 from playwright.sync_api import Page, expect
 
 # A phone: 360 × 740 CSS pixels, touch, mobile viewport meta honoured. Tests that take `page`
@@ -36,21 +35,16 @@ def site(live_server, transactional_db, settings, tmp_path):
 
 @pytest.fixture
 def member(site):
-    """What a member types: valid for the demo's open campaign (see tests/initiatives/factories.py)."""
-    from quotas.models import Campaign
+    """What a member types: the valid submission of tests/initiatives/factories.py, as typed
+    into the browser (labels rather than values, a description with both kinds of line break)."""
+    from tests.initiatives.factories import submission
 
-    campaign = Campaign.objects.get(is_open=True)
-    start, today = campaign.application_start, timezone.localdate()
+    valid = submission()
     return {
-        "full_name": "Nguyễn Văn An",
-        "phone": "0912 345 678",
-        "id_number": "001090000001",
+        **{k: valid[k] for k in ("full_name", "phone", "id_number", "decision_number", "decision_date", "applied_on")},
         "title": "Cải tiến đồ gá lắp ráp công tắc",
         "solution_type": "Giải pháp kỹ thuật",
         "description": "Hiện trạng: thao tác chậm.\r\nGiải pháp: đồ gá mới.\nKết quả: giảm 15% thời gian.",
-        "decision_number": "12/QĐ-SK",
-        "decision_date": min(start + timezone.timedelta(days=3), today).strftime("%d/%m/%Y"),
-        "applied_on": min(start + timezone.timedelta(days=5), today).strftime("%d/%m/%Y"),
         "drive_link": "https://drive.google.com/file/d/abc123/view",
     }
 
