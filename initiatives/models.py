@@ -121,6 +121,12 @@ class Initiative(models.Model):
     submitted_at = models.DateTimeField(_("Ngày nộp"), db_index=True)
     updated_at = models.DateTimeField(_("Cập nhật"), auto_now=True)
 
+    def validate_constraints(self, exclude=None):
+        """Not asked of the database: each check constraint below mirrors a field's own
+        validation, which full_clean has already run (the choices; the description's length,
+        which the rules hold to the campaign's lower limit). Asking again would cost a query per
+        constraint on every submission; the database still enforces them on save."""
+
     class Meta:
         verbose_name = _("sáng kiến")
         verbose_name_plural = _("sáng kiến")

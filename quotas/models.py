@@ -117,7 +117,7 @@ class Campaign(models.Model):
     def phase_on(self, day):
         """The phase whose dates contain `day`, or None: an initiative counts in the phase
         in which it was submitted (DESIGN §2)."""
-        return self.phases.filter(starts_on__lte=day, ends_on__gte=day).first()
+        return next((p for p in self.phases.all() if p.starts_on <= day <= p.ends_on), None)
 
 
 class Phase(models.Model):

@@ -28,53 +28,47 @@ def week_of(day: dt.date) -> dt.date:
     return day - dt.timedelta(days=day.weekday())
 
 
-def _lineage_ids(unit: Unit) -> list[int]:
-    """The unit and all its ancestors, in one query (every ancestor's path is a prefix)."""
+def _lineage(unit: Unit) -> list[str]:
+    """The paths of the unit and all its ancestors (every ancestor's path is a prefix)."""
     steplen = Unit.steplen
-    paths = [unit.path[:n] for n in range(steplen, len(unit.path) + 1, steplen)]
-    return list(Unit.objects.filter(path__in=paths).values_list("pk", flat=True))
+    return [unit.path[:n] for n in range(steplen, len(unit.path) + 1, steplen)]
 
 
-def _upsert(table: str, keys: list[str], rows: list[tuple], add: list[str] = (), replace: list[str] = ()):
-    """INSERT … ON CONFLICT DO UPDATE (SQLite and PostgreSQL), adding to or replacing columns."""
-    if not rows:
-        return
-    columns = keys + list(add) + list(replace)
-    updates = [f"{c} = {table}.{c} + excluded.{c}" for c in add] + [f"{c} = excluded.{c}" for c in replace]
-    placeholders = ", ".join(["(" + ", ".join(["%s"] * len(columns)) + ")"] * len(rows))
-    sql = (
-        f"INSERT INTO {table} ({', '.join(columns)}) VALUES {placeholders} "
-        f"ON CONFLICT ({', '.join(keys)}) DO UPDATE SET {', '.join(updates)}"
-    )
-    with connection.cursor() as cursor:
-        cursor.execute(sql, [value for row in rows for value in row])
+def _add(model, lineage: list[str], keys: dict, **deltas: int) -> None:
+    """Add `deltas` to the `model` rows at `keys` (phase, week) of every unit whose path is in
+    `lineage`, in one statement (the units' ids are looked up inside it).
 
-
-def _add(model, ids: list[int], keys: dict, **deltas: int) -> None:
-    """Add `deltas` to the `model` rows of every unit in `ids` at `keys` (phase, week).
-
-    Adding, the rows are created as needed (one INSERT … ON CONFLICT). Taking away, the rows
-    exist (they hold what is taken), and an upsert's candidate row would trip the non-negative
-    check before the conflict is seen (SQLite), so it is an UPDATE."""
+    Adding, the rows are created as needed (INSERT … SELECT … ON CONFLICT, SQLite and
+    PostgreSQL). Taking away, the rows exist (they hold what is taken), and an upsert's
+    candidate row would trip the non-negative check before the conflict is seen (SQLite), so it
+    is an UPDATE."""
     deltas = {column: value for column, value in deltas.items() if value}
     if not deltas:
         return
-    if all(value > 0 for value in deltas.values()):
-        _upsert(
-            model._meta.db_table, ["unit_id", *keys],
-            [(pk, *keys.values(), *deltas.values()) for pk in ids], add=list(deltas),
-        )
-    else:
-        model.objects.filter(unit_id__in=ids, **keys).update(
+    if any(value < 0 for value in deltas.values()):
+        model.objects.filter(unit__path__in=lineage, **keys).update(
             **{column: F(column) + value for column, value in deltas.items()}
         )
+        return
+    table, units = model._meta.db_table, Unit._meta.db_table
+    key_columns = ["unit_id", *keys]
+    columns = key_columns + list(deltas)
+    values = [*keys.values(), *deltas.values()]
+    sql = (
+        f"INSERT INTO {table} ({', '.join(columns)}) "
+        f"SELECT id, {', '.join(['%s'] * len(values))} FROM {units} WHERE path IN ({', '.join(['%s'] * len(lineage))}) "
+        f"ON CONFLICT ({', '.join(key_columns)}) DO UPDATE SET "
+        + ", ".join(f"{c} = {table}.{c} + excluded.{c}" for c in deltas)
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [*values, *lineage])
 
 
 def record(*, unit: Unit, phase: Phase, day: dt.date, submitted: int = 0, approved: int = 0) -> None:
     """Move the counts of `unit`'s lineage. Call inside the transaction that changes the initiative."""
-    ids = _lineage_ids(unit)
-    _add(ProgressCount, ids, {"phase_id": phase.pk}, submitted=submitted, approved=approved)
-    _add(ProgressWeek, ids, {"phase_id": phase.pk, "week": week_of(day)}, submitted=submitted)
+    lineage = _lineage(unit)
+    _add(ProgressCount, lineage, {"phase_id": phase.pk}, submitted=submitted, approved=approved)
+    _add(ProgressWeek, lineage, {"phase_id": phase.pk, "week": week_of(day)}, submitted=submitted)
 
 
 def retarget(*, unit: Unit, campaign: Campaign, removed: bool = False) -> None:
@@ -84,9 +78,9 @@ def retarget(*, unit: Unit, campaign: Campaign, removed: bool = False) -> None:
     new = {} if removed else targets_by_unit(campaign, [unit]).get(unit.pk, {})
     rows = ProgressCount.objects.filter(unit=unit, phase__campaign=campaign).select_related("phase")
     old = {pc.phase.number: pc.target for pc in rows}
-    ids = _lineage_ids(unit)
+    lineage = _lineage(unit)
     for phase in campaign.phases.all():
-        _add(ProgressCount, ids, {"phase_id": phase.pk}, target=new.get(phase.number, 0) - old.get(phase.number, 0))
+        _add(ProgressCount, lineage, {"phase_id": phase.pk}, target=new.get(phase.number, 0) - old.get(phase.number, 0))
 
 
 def _roll_up(per_unit: dict[int, dict], units: dict[int, Unit]) -> dict[int, dict]:

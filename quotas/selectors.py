@@ -6,9 +6,12 @@ from django.db.models import Q
 from quotas.models import Campaign, Level, Membership, Unit
 
 
-def current_campaign() -> Campaign | None:
-    """The open campaign that started last, or else the last campaign of all."""
+def current_campaign(*, with_phases: bool = False) -> Campaign | None:
+    """The open campaign that started last, or else the last campaign of all; `with_phases`
+    fetches its phases along (one query), for callers that ask which phase a day falls in."""
     campaigns = Campaign.objects.select_related("root").order_by("-application_start", "-pk")
+    if with_phases:
+        campaigns = campaigns.prefetch_related("phases")
     return campaigns.filter(is_open=True).first() or campaigns.first()
 
 

@@ -87,18 +87,23 @@ class Form:
     applied_on: str = ""
     phone_base: int = field(default_factory=lambda: random.randrange(10**8))
     id_base: int = field(default_factory=lambda: random.randrange(10**9))
+    # Many workplaces, as in a real surge: (province, superior, unit) codes, taken in turn.
+    workplaces: list[tuple[str, str, str]] = field(default_factory=list)
 
     def fields(self, n: int) -> list[tuple[str, str]]:
         decided, applied = programme_dates()
+        province, superior, unit = (
+            self.workplaces[n % len(self.workplaces)] if self.workplaces else (self.province, self.superior, self.unit)
+        )
         return [
             ("full_name", "Nguyễn Văn Tải"),
             ("phone", f"09{(self.phone_base + n) % 10**8:08d}"),  # one number per submission
             ("id_number", f"001{(self.id_base + n) % 10**9:09d}"),
             ("email", ""),
             ("sector", "enterprise"),
-            ("province", self.province),
-            ("superior", self.superior),
-            ("unit", self.unit),
+            ("province", province),
+            ("superior", superior),
+            ("unit", unit),
             ("unit_query", ""),
             ("workplace", "Phân xưởng 2"),
             ("target_group", "worker"),

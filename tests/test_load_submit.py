@@ -3,6 +3,7 @@ then its verification through the ORM: one row, one attachment and one stored fi
 
 import importlib.util
 import os
+import re
 import socket
 import subprocess
 import sys
@@ -161,3 +162,29 @@ def test_the_command_line_against_a_server_process_on_a_sqlite_file(tmp_path):
     assert "verify: OK" in run.stdout
     evidence = [p for p in (tmp_path / "media" / "evidence").rglob("*") if p.is_file()]
     assert len(evidence) == CLIENTS * EACH
+
+
+def test_form_spreads_posts_over_the_workplaces_it_is_given():
+    script = load_script()
+    places = [("T01", "GLA", "GLA-STANLEY"), ("T01", "GLA", "GLA-LIXIL")]
+    form = script.Form(run="abc12345", workplaces=places)
+    units = [dict(form.fields(n))["unit"] for n in range(4)]
+    assert units == ["GLA-STANLEY", "GLA-LIXIL", "GLA-STANLEY", "GLA-LIXIL"]
+
+
+@pytest.mark.urls("bench.bare_urls")
+def test_the_load_baseline_view_hands_out_a_token_and_inserts_one_row_per_post(db):
+    """bench/load.py's yardstick: the bare view must do what its name says, no more."""
+    from django.test import Client
+
+    from bench import bare_urls
+
+    bare_urls.ensure_table()
+    client = Client(enforce_csrf_checks=True)
+    token = re.search(r'value="([^"]+)"', client.get("/submit/").content.decode()).group(1)
+    response = client.post("/submit/", {"csrfmiddlewaretoken": token, "title": "x"})
+    assert response.status_code == 302 and response["Location"] == "/submit/done/"
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT COUNT(*) FROM {bare_urls.TABLE}")
+        assert cursor.fetchone()[0] == 1
+    assert client.post("/submit/", {"title": "no token"}).status_code == 403

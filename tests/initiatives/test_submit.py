@@ -192,3 +192,25 @@ def test_an_officer_cannot_submit_for_another_unit(client, demo):
     response = client.post("/submit/", submission(unit="GLA-LIXIL"))
     assert "đơn vị mình phụ trách" in response.content.decode()
     assert not new_initiatives().exists()
+
+
+def test_a_tracking_code_clash_is_retried_with_a_new_code_and_stores_one_row(client, demo, media):
+    taken = Initiative.objects.first().tracking_code
+    codes = iter([taken, "ZZZZ-ZZZZ-ZZZ1"])
+    with mock.patch("initiatives.services.new_code", side_effect=lambda: next(codes)):
+        response = client.post("/submit/", submission())
+    assert response.status_code == 302
+    initiative = new_initiatives().get()
+    assert initiative.tracking_code == "ZZZZ-ZZZZ-ZZZ1"
+    assert initiative.attachments.count() == 1 and initiative.history.count() == 1
+    assert len(stored_files(media)) == 1  # the file of the undone attempt is gone
+
+
+def test_the_thank_you_page_needs_the_signed_cookie_of_this_browser(client, demo):
+    client.post("/submit/", submission())
+    code = new_initiatives().get().tracking_code
+    assert code in client.get("/submit/done/").content.decode()
+    client.cookies["csk_submitted"] = "1:1x0000:forged"
+    assert client.get("/submit/done/")["Location"] == "/submit/"  # tampered: back to the form
+    other = type(client)()
+    assert other.get("/submit/done/")["Location"] == "/submit/"
