@@ -78,7 +78,7 @@ TOO_MANY = gettext_lazy("Bạn đã gửi quá nhiều lần trong thời gian n
 
 @never_cache
 def submit(request):
-    campaign = current_campaign(with_phases=True)
+    campaign = current_campaign()
     try:
         phase = rules.check_campaign_open(campaign) if campaign else None
     except ValidationError:

@@ -1,18 +1,38 @@
 """Reads of units and campaigns for pages."""
 
 from django.conf import settings
+from django.core.cache import cache
+from django.db import transaction
 from django.db.models import Q
 
 from quotas.models import Campaign, Level, Membership, Unit
 
 
-def current_campaign(*, with_phases: bool = False) -> Campaign | None:
-    """The open campaign that started last, or else the last campaign of all; `with_phases`
-    fetches its phases along (one query), for callers that ask which phase a day falls in."""
-    campaigns = Campaign.objects.select_related("root").order_by("-application_start", "-pk")
-    if with_phases:
-        campaigns = campaigns.prefetch_related("phases")
-    return campaigns.filter(is_open=True).first() or campaigns.first()
+CURRENT_CAMPAIGN_KEY = "quotas:current-campaign"
+CURRENT_CAMPAIGN_SECONDS = 60
+
+
+def current_campaign() -> Campaign | None:
+    """The open campaign that started last, or else the last campaign of all, with its root
+    and its phases (which phase a day falls in is asked on every submission).
+
+    Kept in the shared cache: every submission at the surge needs it, and it changes only when
+    an admin edits a campaign or a phase, which deletes it (quotas/signals.py; a bulk
+    `update()` does not, the minute-long expiry is the safety net)."""
+    found = cache.get(CURRENT_CAMPAIGN_KEY)
+    if found is not None:
+        return found or None
+    campaigns = Campaign.objects.select_related("root").prefetch_related("phases").order_by("-application_start", "-pk")
+    campaign = campaigns.filter(is_open=True).first() or campaigns.first()
+    cache.set(CURRENT_CAMPAIGN_KEY, campaign or False, CURRENT_CAMPAIGN_SECONDS)
+    return campaign
+
+
+def forget_current_campaign() -> None:
+    """Drop the cached campaign now and again once the transaction that changed it commits
+    (so that no request re-reads the old rows in between)."""
+    cache.delete(CURRENT_CAMPAIGN_KEY)
+    transaction.on_commit(lambda: cache.delete(CURRENT_CAMPAIGN_KEY))
 
 
 def home_summary(ranking_size: int = 10) -> dict:

@@ -214,3 +214,19 @@ def test_the_thank_you_page_needs_the_signed_cookie_of_this_browser(client, demo
     assert client.get("/submit/done/")["Location"] == "/submit/"  # tampered: back to the form
     other = type(client)()
     assert other.get("/submit/done/")["Location"] == "/submit/"
+
+
+def test_closing_the_campaign_or_moving_its_phase_is_seen_at_once_despite_the_cache(client, demo):
+    assert "không nhận sáng kiến" not in client.get("/submit/").content.decode()  # now cached
+    campaign = Campaign.objects.get(is_open=True)
+    campaign.is_open = False
+    campaign.save()
+    assert "không nhận sáng kiến" in client.get("/submit/").content.decode()
+    campaign.is_open = True
+    campaign.save()
+    assert "không nhận sáng kiến" not in client.get("/submit/").content.decode()
+    for phase in campaign.phases.all():  # today falls in no phase any more
+        phase.starts_on = phase.starts_on.replace(year=phase.starts_on.year + 5)
+        phase.ends_on = phase.ends_on.replace(year=phase.ends_on.year + 5)
+        phase.save()
+    assert "không nhận sáng kiến" in client.get("/submit/").content.decode()
