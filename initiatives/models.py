@@ -118,7 +118,7 @@ class Initiative(models.Model):
     is_sample = models.BooleanField(_("dữ liệu mẫu"), default=False)
     # Title, submitter and code folded (no diacritics, lower case) for the reviewers' search.
     search_text = models.TextField(editable=False, default="")
-    submitted_at = models.DateTimeField(_("Ngày nộp"), db_index=True)
+    submitted_at = models.DateTimeField(_("Ngày nộp"))
     updated_at = models.DateTimeField(_("Cập nhật"), auto_now=True)
 
     def validate_constraints(self, exclude=None):
@@ -154,12 +154,21 @@ class Initiative(models.Model):
             ),
         ]
         indexes = [
-            models.Index(fields=["unit", "phase", "status"], name="initiative_unit_phase_status"),
+            # A scope's initiatives by unit: the review queue's status counts and its first page
+            # (newest first) read this index alone, never the table (PostgreSQL's INCLUDE).
+            models.Index(
+                fields=["unit", "phase", "status"], include=["campaign", "submitted_at", "id"],
+                name="initiative_scope_covering",
+            ),
             # Possible duplicates (same ID number in a campaign) and a person's data requests.
             models.Index(fields=["campaign", "id_number"], name="initiative_campaign_id_number"),
             models.Index(fields=["phone"], name="initiative_phone"),
             # The review queue's keyset order, overall and within a campaign, phase and status.
-            models.Index(fields=["submitted_at", "id"], name="initiative_submitted_id"),
+            # A whole campaign newest first (the national queue; the admin's list, campaigns
+            # newest first). No index on the date alone: for an earlier campaign the planner
+            # would walk it from today and pass every newer campaign's rows first (a search of
+            # 2022 read 86,000 rows of 2026 to find 26: 130 ms → 0.4 ms).
+            models.Index(fields=["-campaign", "-submitted_at", "-id"], name="initiative_campaign_newest"),
             models.Index(
                 fields=["campaign", "phase", "status", "-submitted_at", "-id"], name="initiative_queue_order"
             ),

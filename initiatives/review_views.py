@@ -41,7 +41,7 @@ def _filtered(queryset, data: dict, campaign):
     if data.get("q"):
         queryset = queryset.filter(search_text__contains=fold(data["q"]))
     if data.get("phase"):
-        queryset = queryset.filter(phase_id__in=list(campaign.phases.filter(number=data["phase"]).values_list("pk", flat=True)))
+        queryset = queryset.filter(phase_id__in=[p.pk for p in campaign.phases.all() if p.number == data["phase"]])
     if data.get("unit"):
         queryset = queryset.filter(unit__code=data["unit"].strip().upper())
     if data.get("block"):

@@ -8,24 +8,20 @@ from quotas.selectors import path_condition, scope_paths
 REVIEW_ROLES = [Role.REVIEWER, Role.OFFICER, Role.DISTRICT_STAFF]
 
 
-UNITS_FIRST_LIMIT = 5000
-
-
 def initiatives_visible_to(user):
     """Reviewers, officers and district staff see their units' subtrees; admins see all.
 
-    A scope of up to a few thousand units is read first and given as a list of unit ids, so the
-    database starts from those units' initiatives instead of walking the whole table in date
-    order and probing each row's unit (measured at national scale: 342 ms → 22 ms)."""
+    The scope is a subquery on the units (`unit_id IN (SELECT id FROM unit WHERE path in
+    range)`): the database walks the scope's units and, for each, its initiatives in the
+    (unit, phase, status) index, which carries the submission time too. A district of a
+    thousand unions is counted and paged from the index alone (measured: 60 → 37 ms a page),
+    and no list of a thousand ids travels three times per page."""
     from quotas.models import Unit
 
     paths = scope_paths(user, REVIEW_ROLES)
     if paths is None:
         return Initiative.objects.all()
-    unit_ids = list(Unit.objects.filter(path_condition(paths)).values_list("pk", flat=True)[: UNITS_FIRST_LIMIT + 1])
-    if len(unit_ids) <= UNITS_FIRST_LIMIT:
-        return Initiative.objects.filter(unit_id__in=unit_ids)
-    return Initiative.objects.filter(path_condition(paths, "unit__path"))
+    return Initiative.objects.filter(unit_id__in=Unit.objects.filter(path_condition(paths)).values("pk"))
 
 
 def has_review_access(user) -> bool:
