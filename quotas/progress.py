@@ -190,8 +190,11 @@ class Group:
 def _cells(unit_ids, phases) -> dict[int, dict[int, Cell]]:
     result = {pk: {p.number: Cell() for p in phases} for pk in unit_ids}
     numbers = {p.pk: p.number for p in phases}
-    for c in ProgressCount.objects.filter(unit_id__in=unit_ids, phase__in=phases):
-        result[c.unit_id][numbers[c.phase_id]] = Cell(c.target, c.submitted, c.approved)
+    rows = ProgressCount.objects.filter(unit_id__in=unit_ids, phase__in=phases).values_list(
+        "unit_id", "phase_id", "target", "submitted", "approved"
+    )
+    for unit_id, phase_id, target, submitted, approved in rows:  # plain tuples: a district has thousands
+        result[unit_id][numbers[phase_id]] = Cell(target, submitted, approved)
     return result
 
 
@@ -213,7 +216,7 @@ def table(unit: Unit, campaign: Campaign) -> tuple[list[Group], Row]:
     """The unit's progress table: its children grouped by block (for a district) with
     subtotals, and the unit's own total, all from maintained counts."""
     phases = list(campaign.phases.order_by("number"))
-    children = list(children_of(unit).order_by("search_name"))
+    children = list(children_of(unit).order_by("search_name").only("path", "depth", "code", "name", "level", "block"))
     cells = _cells([u.pk for u in children] + [unit.pk], phases)
     total = Row(unit, cells[unit.pk])
     rows = [Row(u, cells[u.pk]) for u in children]
