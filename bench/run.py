@@ -83,6 +83,7 @@ TARGETS = {  # group → (p95 target in ms, judged against the naive aggregate)
     "progress": 100,
     "export": 1000,
 }
+PEAK_MB = 300  # an export's peak memory, the nation's included
 
 
 @dataclass
@@ -308,11 +309,13 @@ def verdict(result: Result, naive_ms: float) -> tuple[str, str]:
         reasons.append(f"p95 > {target} ms")
     if case.report and result.median > 0.1 * naive_ms:
         reasons.append("median > 0.1× naive")
+    if case.memory and result.peak_mb is not None and result.peak_mb > PEAK_MB:
+        reasons.append(f"peak > {PEAK_MB} MB")
     return ("FAIL" if reasons else "PASS"), "; ".join(reasons)
 
 
 def target_text(case: Case) -> str:
-    text = f"p95 ≤ {TARGETS[case.group]:,} ms"
+    text = f"p95 ≤ {TARGETS[case.group]:,} ms" + (f", peak ≤ {PEAK_MB} MB" if case.memory else "")
     return text + ", ≤ 0.1× naive" if case.report else text
 
 
@@ -552,6 +555,8 @@ def main():
              f"/progress/export.xlsx{q}&unit={f['typical'].code}", user="bench_admin", memory=True),
         Case(f"Excel export province {f['province'].code}", "national admin", "export",
              f"/progress/export.xlsx{q}&unit={f['province'].code}", user="bench_admin", memory=True),
+        Case(f"Excel export nation {f['nation'].code}", "national admin", "export",
+             f"/progress/export.xlsx{q}&unit={f['nation'].code}", user="bench_admin", memory=True),
     ]
     if args.only:
         cases = [c for c in cases if args.only.lower() in (c.name + " " + c.scope).lower()]

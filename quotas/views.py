@@ -168,9 +168,9 @@ def progress_page(request):
 @login_required
 def progress_export(request):
     """The page's table as an Excel file (the seed's table with progress columns added)."""
-    import io
+    import tempfile
 
-    from django.http import Http404
+    from django.http import FileResponse, Http404
     from django.utils import timezone
 
     from quotas.excel import write_progress_workbook
@@ -179,11 +179,11 @@ def progress_export(request):
     campaign = _campaign(request)
     if campaign is None:
         raise Http404
-    out = io.BytesIO()
+    # Written to a temporary file (in memory while small) and streamed from it in chunks.
+    out = tempfile.SpooledTemporaryFile(max_size=4 * 1024 * 1024)
     write_progress_workbook(unit=unit, campaign=campaign, out=out)
-    filename = f"tien-do-{unit.code}-{timezone.localdate():%Y%m%d}.xlsx"
-    return HttpResponse(
-        out.getvalue(),
+    out.seek(0)
+    return FileResponse(
+        out, as_attachment=True, filename=f"tien-do-{unit.code}-{timezone.localdate():%Y%m%d}.xlsx",
         content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-        headers={"Content-Disposition": content_disposition_header(as_attachment=True, filename=filename)},
     )

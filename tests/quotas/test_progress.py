@@ -135,6 +135,20 @@ def test_progress_page_shows_the_table_totals_and_lagging_units(client, users):
     assert only.count("<tr><td>") <= html.count("<tr><td>")
 
 
+def test_progress_export_is_streamed_as_an_attachment_with_the_pages_totals(client, users):
+    import io
+
+    import openpyxl
+
+    client.force_login(users["district"])
+    response = client.get("/progress/export.xlsx")
+    assert response.status_code == 200 and response.streaming
+    assert response["Content-Disposition"].startswith('attachment; filename="tien-do-GLA-')
+    workbook = openpyxl.load_workbook(io.BytesIO(b"".join(response.streaming_content)))
+    values = {cell.value for sheet in workbook.worksheets for row in sheet.iter_rows() for cell in row}
+    assert {5342, 2771, 2571} <= values
+
+
 def test_progress_page_queries_do_not_grow_with_units(client, users, django_assert_max_num_queries):
     client.force_login(users["district"])
     client.get("/progress/")
