@@ -26,7 +26,6 @@ Target (the national-scale issue): ≥ 200 submissions/s and ≥ 0.4 × the bare
 import argparse
 import datetime as dt
 import os
-import platform
 import random
 import shutil
 import signal

@@ -2,6 +2,7 @@ import datetime as dt
 import random
 
 import pytest
+from django.db import connection
 from django.db.models import Count, Q
 
 from initiatives.forms import INITIATIVE_FIELDS
@@ -171,3 +172,28 @@ def test_home_shows_totals_and_a_ranking_without_personal_data(client, demo):
     assert "Bảng xếp hạng thi đua" in html and "5.342" in html
     for initiative in Initiative.objects.all():
         assert initiative.phone not in html and initiative.id_number not in html and initiative.full_name not in html
+
+
+@pytest.mark.skipif("connection.vendor != 'postgresql'", reason="the set-based rebuild is PostgreSQL's")
+def test_the_set_based_rebuild_writes_the_same_rows_as_the_python_one(demo, users):
+    from quotas.models import AllocationOverride
+
+    campaign = Campaign.objects.get(is_open=True)  # the demo's initiatives, in every status
+    unit = Unit.objects.get(code="GLA-STANLEY")
+    AllocationOverride.objects.update_or_create(unit=unit, phase=campaign.phases.get(number=2), defaults={"target": 7})
+    withdrawn = Initiative.objects.filter(campaign=campaign).first()
+    Initiative.objects.filter(pk=withdrawn.pk).update(status=Status.WITHDRAWN)
+
+    def rows():
+        counts = set(ProgressCount.objects.filter(phase__campaign=campaign)
+                     .values_list("unit_id", "phase_id", "target", "submitted", "approved"))
+        weeks = set(ProgressWeek.objects.filter(phase__campaign=campaign)
+                    .values_list("unit_id", "phase_id", "week", "submitted"))
+        return counts, weeks
+
+    progress.rebuild(campaign, set_based=False)
+    expected = rows()
+    ProgressCount.objects.filter(phase__campaign=campaign).update(submitted=0)  # something to mend
+    progress.rebuild(campaign, set_based=True)
+    assert rows() == expected
+    assert len(expected[0]) > 100 and len(expected[1]) > 10

@@ -59,7 +59,7 @@ from initiatives.models import Initiative, Status, StatusChange
 from initiatives.tracking import ALPHABET as CODE_ALPHABET
 from initiatives.tracking import format_code
 from quotas.allocation import subtree_targets
-from quotas.models import Block, Campaign, Level, Phase, ProgressCount, ProgressWeek, Unit
+from quotas.models import Block, Campaign, Level, ProgressCount, ProgressWeek, Unit
 from quotas.text import fold
 
 SEED_CAMPAIGN = "01-trieu-sang-kien-2022"
@@ -289,20 +289,6 @@ class Writer:
             if batch:
                 cursor.executemany(sql, batch)
         return n
-
-
-class _Timed:
-    """A cursor that says how long each statement took (verbosity 2)."""
-
-    def __init__(self, cursor, out, label):
-        self.cursor, self.out, self.label = cursor, out, label
-
-    def execute(self, sql, params=None):
-        t = time.perf_counter()
-        self.cursor.execute(sql, params)
-        if self.out is not None:
-            first = " ".join(sql.split())[:60]
-            self.out.write(f"    {self.label}: {first}… {self.cursor.rowcount:,} rows, {time.perf_counter() - t:.1f} s")
 
 
 def generated_units():
@@ -799,86 +785,14 @@ class Command(BaseCommand):
     # ------------------------------------------------------------ progress
 
     def _rebuild_progress(self, campaign: Campaign):
-        """ProgressCount and ProgressWeek of `campaign`, as quotas.progress.rebuild() defines
-        them: targets from the allocation (override, else the block's rule; per member split
-        over the phases with the earlier phases taking the remainder), submitted = not
-        withdrawn, approved = approved, each grassroots figure summed into every ancestor by
-        path prefix. Set-based SQL on PostgreSQL; rebuild() itself elsewhere."""
-        if not self.postgres:
-            from quotas import progress
+        """ProgressCount and ProgressWeek of `campaign` from scratch: quotas.progress.rebuild(),
+        set-based SQL on PostgreSQL."""
+        from quotas import progress
 
-            progress.rebuild(campaign)
-            return
-        unit_t, phase_t = Unit._meta.db_table, Phase._meta.db_table
-        pc_t, pw_t = ProgressCount._meta.db_table, ProgressWeek._meta.db_table
-        ini_t = Initiative._meta.db_table
-        from quotas.models import AllocationOverride, AllocationRule, RuleTarget
-
-        rule_t, rt_t, ov_t = AllocationRule._meta.db_table, RuleTarget._meta.db_table, AllocationOverride._meta.db_table
-        root = campaign.root.path
-        steplen = Unit.steplen
-        ancestors = f"""
-            JOIN {unit_t} u ON u.id = leaf.unit_id
-            CROSS JOIN LATERAL generate_series(1, u.depth) AS d(n)
-            JOIN {unit_t} a ON a.path = substr(u.path, 1, d.n * {steplen})
-            WHERE u.path LIKE %(root)s AND a.path LIKE %(root)s
-        """
-        params = {"campaign": campaign.pk, "root": root + "%", "tz": settings.TIME_ZONE,
-                  "grassroots": Level.GRASSROOTS, "per_member": "per_member", "per_unit": "per_unit",
-                  "withdrawn": Status.WITHDRAWN, "approved": Status.APPROVED}
-        with connection.cursor() as cursor:
-            c = _Timed(cursor, self.stdout if self.verbosity > 1 else None, campaign.slug)
-            c.execute(f"DELETE FROM {pc_t} WHERE phase_id IN (SELECT id FROM {phase_t} WHERE campaign_id = %s)", [campaign.pk])
-            c.execute(f"DELETE FROM {pw_t} WHERE phase_id IN (SELECT id FROM {phase_t} WHERE campaign_id = %s)", [campaign.pk])
-            c.execute(f"""
-                WITH ph AS (
-                    SELECT id, (row_number() OVER (ORDER BY number) - 1) AS i, count(*) OVER () AS n
-                    FROM {phase_t} WHERE campaign_id = %(campaign)s
-                ),
-                targets AS (
-                    SELECT g.id AS unit_id, ph.id AS phase_id,
-                           COALESCE(o.target, CASE
-                               WHEN r.basis = %(per_member)s THEN (g.member_count * r.per_member + ph.n - 1 - ph.i) / ph.n
-                               WHEN r.basis = %(per_unit)s THEN COALESCE(rt.target, 0)
-                               ELSE 0 END) AS target,
-                           0 AS submitted, 0 AS approved
-                    FROM {unit_t} g CROSS JOIN ph
-                    LEFT JOIN {rule_t} r ON r.campaign_id = %(campaign)s AND r.block = g.block
-                    LEFT JOIN {rt_t} rt ON rt.rule_id = r.id AND rt.phase_id = ph.id
-                    LEFT JOIN {ov_t} o ON o.unit_id = g.id AND o.phase_id = ph.id
-                    WHERE g.level = %(grassroots)s AND g.path LIKE %(root)s
-                ),
-                counted AS (
-                    SELECT unit_id, phase_id, 0 AS target,
-                           count(*) FILTER (WHERE status <> %(withdrawn)s) AS submitted,
-                           count(*) FILTER (WHERE status = %(approved)s) AS approved
-                    FROM {ini_t} WHERE campaign_id = %(campaign)s
-                    GROUP BY unit_id, phase_id
-                ),
-                leaf AS (
-                    SELECT unit_id, phase_id, sum(target) AS target, sum(submitted) AS submitted, sum(approved) AS approved
-                    FROM (SELECT * FROM targets UNION ALL SELECT * FROM counted) x
-                    GROUP BY unit_id, phase_id
-                )
-                INSERT INTO {pc_t} (unit_id, phase_id, target, submitted, approved)
-                SELECT a.id, leaf.phase_id, sum(leaf.target), sum(leaf.submitted), sum(leaf.approved)
-                FROM leaf {ancestors}
-                GROUP BY a.id, leaf.phase_id
-                HAVING sum(leaf.target) <> 0 OR sum(leaf.submitted) <> 0 OR sum(leaf.approved) <> 0
-            """, params)
-            c.execute(f"""
-                WITH leaf AS (
-                    SELECT unit_id, phase_id,
-                           date_trunc('week', submitted_at AT TIME ZONE %(tz)s)::date AS week, count(*) AS n
-                    FROM {ini_t}
-                    WHERE campaign_id = %(campaign)s AND status <> %(withdrawn)s
-                    GROUP BY 1, 2, 3
-                )
-                INSERT INTO {pw_t} (unit_id, phase_id, week, submitted)
-                SELECT a.id, leaf.phase_id, leaf.week, sum(leaf.n)
-                FROM leaf {ancestors}
-                GROUP BY a.id, leaf.phase_id, leaf.week
-            """, params)
+        t = time.perf_counter()
+        progress.rebuild(campaign)
+        if self.verbosity > 1:
+            self.stdout.write(f"    {campaign.slug}: rebuilt in {time.perf_counter() - t:.1f} s")
 
     # ------------------------------------------------------------ checks
 
