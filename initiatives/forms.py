@@ -141,19 +141,28 @@ class WorkplaceMixin(forms.Form):
         self.cleaned_data = {}
 
 
-def unit_search(query: str, *, campaign: Campaign, limit: int = 20):
-    """Grassroots unions whose name contains `query`, ignoring diacritics and case."""
+SEARCH_CANDIDATES = 200
+
+
+def unit_search(query: str, *, campaign: Campaign, limit: int = 20) -> list[Unit]:
+    """Grassroots unions whose name contains `query`, ignoring diacritics and case, by name.
+
+    The database is asked for matches in no order (at most SEARCH_CANDIDATES), which the name's
+    trigram index finds at once; they are sorted here. Asked for them in name order, it may walk
+    the name index from "a" and test 120,000 names to find twenty that sort late (measured at
+    national scale: 69 ms against a few). A query that matches hundreds shows twenty of them,
+    and the member types on."""
     from quotas.text import fold
 
     folded = fold(query)
     if not folded:
-        return Unit.objects.none()
-    return (
-        Unit.objects.filter(
-            path__startswith=campaign.root.path, level=Level.GRASSROOTS, search_name__contains=folded
-        )
-        .order_by("search_name")[:limit]
+        return []
+    found = list(
+        Unit.objects.filter(path__startswith=campaign.root.path, level=Level.GRASSROOTS, search_name__contains=folded)
+        .order_by()[:SEARCH_CANDIDATES]
     )
+    found.sort(key=lambda unit: (unit.search_name, unit.pk))
+    return found[:limit]
 
 
 INITIATIVE_FIELDS = [

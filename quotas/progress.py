@@ -284,7 +284,7 @@ class Group:
 def _cells(unit_ids, phases) -> dict[int, dict[int, Cell]]:
     result = {pk: {p.number: Cell() for p in phases} for pk in unit_ids}
     numbers = {p.pk: p.number for p in phases}
-    rows = ProgressCount.objects.filter(unit_id__in=unit_ids, phase__in=phases).values_list(
+    rows = ProgressCount.objects.filter(unit_id__in=unit_ids, phase_id__in=list(numbers)).values_list(
         "unit_id", "phase_id", "target", "submitted", "approved"
     )
     for unit_id, phase_id, target, submitted, approved in rows:  # plain tuples: a district has thousands

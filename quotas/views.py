@@ -1,5 +1,6 @@
 """QR codes and printable posters that lead union members to their unit's submission form."""
 
+from dataclasses import dataclass
 from pathlib import Path
 
 from django.contrib.auth.decorators import login_required
@@ -80,6 +81,7 @@ def unit_posters(request, code):
 
 PROGRESS_ROLES = [Role.DISTRICT_STAFF]
 LAGGING_SHOWN = 50  # the worst ones; the Excel file lists them all
+ROWS_PER_PAGE = 100  # a district of a thousand unions: pages a phone can open
 
 
 def _progress_scope(request):
@@ -137,6 +139,7 @@ def progress_page(request):
         groups = [
             progress.Group(g.block, g.label, [r for r in g.rows if r.unit.pk in behind], g.subtotal) for g in groups
         ]
+    table_page, page_groups = _paginate(groups, request.GET.get("page"))
     cell = total.phases.get(phase.number) if phase else None
     chart = (
         progress_chart(progress.weekly(unit, phase), target=cell.target, starts_on=phase.starts_on, ends_on=phase.ends_on)
@@ -144,12 +147,17 @@ def progress_page(request):
     )
     params = request.GET.copy()
     params.pop("lagging", None)
+    params.pop("page", None)
+    page_params = request.GET.copy()
+    page_params.pop("page", None)
     return render(request, "quotas/progress.html", {
         "unit": unit,
         "campaign": campaign,
         "phases": phases,
         "phase": phase,
-        "groups": groups,
+        "page_groups": page_groups,
+        "table_page": table_page,
+        "page_query": page_params.urlencode(),
         "total": total,
         "lagging": lagging[:LAGGING_SHOWN],
         "lagging_count": len(lagging),
@@ -162,6 +170,34 @@ def progress_page(request):
         "today": today,
         "dt": dt,
     })
+
+
+@dataclass
+class PageGroup:
+    """The part of a block's rows on this page of the table: its number among the blocks, and
+    where its rows start (so that the rows keep their numbers from page to page)."""
+
+    number: int
+    group: object
+    rows: list
+    start: int
+
+
+def _paginate(groups, page_number):
+    """A page of the table's unit rows (ROWS_PER_PAGE), block headers and subtotals kept for
+    every block with rows on the page. The subtotals and the total are always the whole table's."""
+    from django.core.paginator import Paginator
+
+    flat = [(gi, ri, row) for gi, group in enumerate(groups) for ri, row in enumerate(group.rows)]
+    page = Paginator(flat, ROWS_PER_PAGE).get_page(page_number)
+    if not flat:  # nothing to list: each block says so
+        return page, [PageGroup(gi + 1, group, [], 0) for gi, group in enumerate(groups)]
+    page_groups = []
+    for gi, group in enumerate(groups):
+        mine = [(ri, row) for gj, ri, row in page.object_list if gj == gi]
+        if mine:
+            page_groups.append(PageGroup(gi + 1, group, [row for _ri, row in mine], mine[0][0]))
+    return page, page_groups
 
 
 @require_safe

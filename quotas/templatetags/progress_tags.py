@@ -85,17 +85,19 @@ def progress_cells(row):
 
 
 @register.simple_tag
-def progress_rows(group, phase, group_number):
-    """A group's unit rows: number, name (a link into the unit above grassroots level) and cells."""
+def progress_rows(part, phase):
+    """A block's unit rows on this page (views.PageGroup): number, name (a link into the unit
+    above grassroots level) and cells."""
     number, share = _formatters()
     phase_number = phase.number if phase else ""
+    numbered = bool(part.group.label)  # a lazy translation: asked once, not per row
     html = []
-    for n, row in enumerate(group.rows, 1):
+    for n, row in enumerate(part.rows, part.start + 1):
         unit = row.unit
         name = escape(unit.name)
         if unit.level != Level.GRASSROOTS:
             name = f'<a href="?unit={escape(quote(unit.code))}&amp;phase={phase_number}">{name}</a>'
-        counter = f"{group_number}.{n}" if group.label else str(n)
+        counter = f"{part.number}.{n}" if numbered else str(n)
         html.append(
             f'<tr><td>{counter}</td><th scope="row" class="fw-normal">{name}</th>{_cells_html(row, number, share)}</tr>'
         )

@@ -17,15 +17,24 @@ def test_staff_filters_lagging_units_and_downloads_excel(live_server, page, tran
     totals = page.get_by_test_id("totals")
     expect(totals).to_contain_text("5.342")
     expect(totals).to_contain_text("2.771")
-    all_rows = page.locator(".progress-table tbody tr").count()
+    # 282 unions, a hundred a page; the totals are the whole district's on every page.
+    unit_rows = page.locator(".progress-table tbody tr:not(.table-group)")
+    assert unit_rows.count() == 100
+    expect(page.get_by_test_id("table-page")).to_have_text("Đơn vị 1–100 trong 282")
+    page.get_by_role("link", name="Trang sau ›").click()
+    expect(page.get_by_test_id("table-page")).to_have_text("Đơn vị 101–200 trong 282")
+    expect(totals).to_contain_text("5.342")
+    page.get_by_role("link", name="Trang sau ›").click()
+    assert unit_rows.count() == 82
 
     page.get_by_label("Chỉ đơn vị chậm tiến độ").check()
     page.get_by_role("button", name="Xem").click()
     expect(page.get_by_label("Chỉ đơn vị chậm tiến độ")).to_be_checked()
+    expect(page.get_by_test_id("table-page")).to_contain_text("Đơn vị 1–")  # the filter starts again at page 1
     lagging = int(page.get_by_test_id("lagging-count").inner_text().replace(".", ""))
     assert lagging > 0
-    unit_rows = page.locator(".progress-table tbody tr:not(.table-group)")
-    assert unit_rows.count() == lagging <= all_rows
+    assert unit_rows.count() == min(lagging, 100)
+    expect(page.get_by_test_id("table-page")).to_contain_text(f"trong {lagging}")
 
     with page.expect_download() as info:
         page.get_by_role("link", name="Tải Excel").click()

@@ -1,5 +1,6 @@
 import datetime as dt
 import random
+import re
 
 import pytest
 from django.db import connection
@@ -148,6 +149,22 @@ def test_progress_export_is_streamed_as_an_attachment_with_the_pages_totals(clie
     workbook = openpyxl.load_workbook(io.BytesIO(b"".join(response.streaming_content)))
     values = {cell.value for sheet in workbook.worksheets for row in sheet.iter_rows() for cell in row}
     assert {5342, 2771, 2571} <= values
+
+
+def test_a_large_district_table_comes_in_pages_that_keep_numbers_and_totals(client, users):
+    client.force_login(users["district"])
+    first = client.get("/progress/").content.decode()
+    second = client.get("/progress/", {"page": "2"}).content.decode()
+    last = client.get("/progress/", {"page": "99"}).content.decode()  # past the end: the last page
+    assert "Đơn vị 1–100 trong 282" in first and "Đơn vị 101–200 trong 282" in second
+    assert "Đơn vị 201–282 trong 282" in last
+    numbers = lambda html: re.findall(r"<tr><td>(\d+\.\d+)</td>", html)
+    assert len(numbers(first)) == 100 and len(numbers(second)) == 100 and len(numbers(last)) == 82
+    assert not set(numbers(first)) & set(numbers(second))  # each union once, numbered as in the whole table
+    total = lambda html: re.search(r'data-testid="totals">(.*?)</tr>', html, re.S).group(1)
+    assert total(first) == total(second) == total(last)
+    assert "page=2" in first and "page=1" in second
+    assert client.get("/progress/", {"page": "abc"}).status_code == 200
 
 
 def test_progress_page_queries_do_not_grow_with_units(client, users, django_assert_max_num_queries):
