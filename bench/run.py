@@ -30,6 +30,7 @@ import math
 import os
 import platform
 import random
+import re
 import shutil
 import statistics
 import sys
@@ -111,6 +112,7 @@ class Result:
     peak_mb: float | None = None
     error: str = ""
     plan: str = ""
+    plan_ms: float | None = None  # the explained SELECT's time in the captured request
 
     @property
     def median(self):
@@ -268,8 +270,9 @@ def measure(case: Case, clients: dict, n: int, counter) -> Result:
 
 def explain(result: Result) -> None:
     """EXPLAIN (ANALYZE, BUFFERS) of the slowest SELECT of the captured request (rolled back)."""
-    for _ms, sql in result.slowest:
+    for ms, sql in result.slowest:
         if sql.lstrip().upper().startswith("SELECT"):
+            result.plan_ms = ms
             break
     else:
         return
@@ -281,6 +284,22 @@ def explain(result: Result) -> None:
             transaction.set_rollback(True)
     except Exception as error:
         result.plan = f"(EXPLAIN failed: {error})"
+
+
+SCAN = re.compile(r"((?:Parallel )?(?:Index Only Scan|Index Scan|Bitmap Index Scan|Seq Scan)(?: Backward)?(?: using \S+)? on \S+)")
+
+
+def plan_row(r: Result) -> str:
+    """One line of the plans table: the scans of the slowest SELECT's plan, in plan order."""
+    if not r.plan or r.plan_ms is None:
+        return f"| {r.case.name} | {r.case.scope} | — | — | (no SELECT) |"
+    scans = list(dict.fromkeys(SCAN.findall(r.plan)))
+    execution = re.search(r"Execution Time: ([0-9.]+) ms", r.plan)
+    return (
+        f"| {r.case.name} | {r.case.scope} | {r.plan_ms:,.1f} | "
+        f"{float(execution.group(1)):,.1f} | {'; '.join(scans) or '(no table scan)'} |"
+        if execution else f"| {r.case.name} | {r.case.scope} | {r.plan_ms:,.1f} | — | {r.plan[:80]} |"
+    )
 
 
 def naive_aggregate(url: str, repeat: int = 5) -> float:
@@ -454,6 +473,16 @@ def write_doc(*, command, started, results, naive_ms, fixtures, campaign, counts
         "",
         markdown_table(results, naive_ms),
         "",
+        "### The plans used: the slowest SELECT of each page",
+        "",
+        "EXPLAIN (ANALYZE) of the slowest SELECT of the captured request, run after the page's timed requests; "
+        "the scans it chose (an index-only scan reads the index alone, a bitmap or index scan the rows it "
+        "points to, a sequential scan the whole table).",
+        "",
+        "| Page | Scope | Slowest SELECT ms | Execution ms | Scans |",
+        "|---|---|---:|---:|---|",
+        *[plan_row(r) for r in results],
+        "",
         "### Slowest queries of the failing rows (from the captured request)",
         "",
     ]
@@ -482,8 +511,6 @@ def main():
     parser.add_argument("--campaign", default=SEED_CAMPAIGN, help="the campaign holding the generated initiatives")
     parser.add_argument("--only", default="", help="only the pages whose name contains this text")
     parser.add_argument("--no-write", action="store_true", help="print, do not write docs/PERFORMANCE.md")
-    parser.add_argument("--explain", action="store_true",
-                        help="EXPLAIN ANALYZE the slowest query of every row that does not pass (into the doc)")
     args = parser.parse_args()
     if connection.vendor != "postgresql":
         raise SystemExit("bench/run.py measures PostgreSQL: set DATABASE_URL")
@@ -575,8 +602,8 @@ def main():
         result = measure(case, clients, n, counter)
         results.append(result)
         status, why = verdict(result, naive_ms)
-        if args.explain and status != "PASS" and result.slowest:
-            explain(result)
+        if result.slowest:
+            explain(result)  # after the timed requests: the plan is shown, it is not timed
         print(f"  {case.name[:48]:<48} {case.scope:<20} median {fmt(result.median):>8} p95 {fmt(result.p95):>8} "
               f"q {result.queries if result.queries is not None else '—':>3} {status} {why}", flush=True)
     for client in clients.values():
