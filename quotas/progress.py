@@ -253,9 +253,24 @@ class Cell:
         return self
 
 
+@dataclass(frozen=True, slots=True)
+class UnitRef:
+    """What a table row shows of its unit: a district lists a thousand, read as plain tuples
+    rather than model instances (a third of the table's time)."""
+
+    pk: int
+    code: str
+    name: str
+    level: str
+    block: str
+
+    def __str__(self):
+        return self.name
+
+
 @dataclass
 class Row:
-    unit: Unit
+    unit: "Unit | UnitRef"
     phases: dict[int, Cell] = field(default_factory=dict)  # phase number → cell
 
     @property
@@ -310,7 +325,10 @@ def table(unit: Unit, campaign: Campaign) -> tuple[list[Group], Row]:
     """The unit's progress table: its children grouped by block (for a district) with
     subtotals, and the unit's own total, all from maintained counts."""
     phases = list(campaign.phases.order_by("number"))
-    children = list(children_of(unit).order_by("search_name").only("path", "depth", "code", "name", "level", "block"))
+    children = [
+        UnitRef(*values)
+        for values in children_of(unit).order_by("search_name").values_list("pk", "code", "name", "level", "block")
+    ]
     cells = _cells([u.pk for u in children] + [unit.pk], phases)
     total = Row(unit, cells[unit.pk])
     rows = [Row(u, cells[u.pk]) for u in children]
