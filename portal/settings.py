@@ -238,6 +238,10 @@ AXES_CLIENT_IP_CALLABLE = "portal.middleware.client_ip"
 RATELIMIT_ENABLE = envbool("RATELIMIT_ENABLE", "true")
 RATELIMIT_USE_CACHE = "default"
 RATELIMIT_IP_META_KEY = "portal.middleware.client_ip"
+# An admin's change of a campaign's rules or tree recomputes its maintained targets and counts
+# in a thread of its own (about 20 s for a national campaign); false: in the request.
+PROGRESS_REBUILD_IN_BACKGROUND = envbool("PROGRESS_REBUILD_IN_BACKGROUND", "true")
+
 SUBMIT_RATE = os.environ.get("SUBMIT_RATE", "20/h")
 SUBMIT_RATE_PER_PHONE = os.environ.get("SUBMIT_RATE_PER_PHONE", "10/h")
 TRACK_RATE = os.environ.get("TRACK_RATE", "30/h")

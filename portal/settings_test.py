@@ -17,3 +17,6 @@ EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 # Static files come straight from the finders: no collectstatic before a test run.
 WHITENOISE_AUTOREFRESH = True
 WHITENOISE_USE_FINDERS = True
+# Rebuilds run in the request, so that a test sees their result at once (one test runs the
+# background thread on purpose).
+PROGRESS_REBUILD_IN_BACKGROUND = False

@@ -94,7 +94,7 @@ class UnitAdmin(TreeAdmin):
             if obj.level == Level.GRASSROOTS and not moved and change:
                 retarget_later(obj, campaign)
             else:
-                rebuild_later(campaign)
+                rebuild_later(campaign, request)
 
     def delete_model(self, request, obj):
         from quotas import progress
@@ -105,7 +105,7 @@ class UnitAdmin(TreeAdmin):
         super().delete_model(request, obj)
         if obj.level != Level.GRASSROOTS:
             for campaign in Campaign.objects.all():
-                rebuild_later(campaign)
+                rebuild_later(campaign, request)
 
     @admin.display(description=_("Mã QR / áp phích"))
     def qr_links(self, obj):
@@ -159,7 +159,7 @@ class CampaignAdmin(admin.ModelAdmin):
 
     def save_related(self, request, form, formsets, change):
         super().save_related(request, form, formsets, change)
-        rebuild_later(form.instance)
+        rebuild_later(form.instance, request)
 
     def get_urls(self):
         own = [
@@ -273,11 +273,15 @@ class RuleTargetInline(admin.TabularInline):
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
 
-def rebuild_later(campaign):
-    """Targets are maintained rows: refresh them once the admin's change has committed."""
+def rebuild_later(campaign, request=None):
+    """Targets are maintained rows: refresh them once the admin's change has committed, in the
+    background (a national campaign takes about 20 s), and say so."""
     from quotas import progress
 
-    transaction.on_commit(lambda: progress.rebuild(campaign))
+    transaction.on_commit(lambda: progress.rebuild_in_background(campaign))
+    if request is not None and settings.PROGRESS_REBUILD_IN_BACKGROUND:
+        messages.info(request, _("Chỉ tiêu và tiến độ của “%(campaign)s” đang được tính lại; "
+                                 "các trang tiến độ cập nhật sau ít giây.") % {"campaign": campaign})
 
 
 def retarget_later(unit, campaign):
@@ -295,12 +299,12 @@ class RebuildOnChange:
 
     def save_related(self, request, form, formsets, change):
         super().save_related(request, form, formsets, change)
-        rebuild_later(self.campaign_of(form.instance))
+        rebuild_later(self.campaign_of(form.instance), request)
 
     def delete_model(self, request, obj):
         campaign = self.campaign_of(obj)
         super().delete_model(request, obj)
-        rebuild_later(campaign)
+        rebuild_later(campaign, request)
 
 
 @admin.register(AllocationRule)

@@ -145,9 +145,6 @@ def progress_page(request):
         progress_chart(progress.weekly(unit, phase), target=cell.target, starts_on=phase.starts_on, ends_on=phase.ends_on)
         if phase else None
     )
-    params = request.GET.copy()
-    params.pop("lagging", None)
-    params.pop("page", None)
     page_params = request.GET.copy()
     page_params.pop("page", None)
     return render(request, "quotas/progress.html", {
@@ -166,7 +163,6 @@ def progress_page(request):
         "days_left": max(0, (phase.ends_on - today).days) if phase else None,
         "pace": progress.phase_pace(phase, today) if phase else 0,
         "scope_units": units_visible_to(request.user, roles=PROGRESS_ROLES).exclude(level=Level.GRASSROOTS).order_by("depth", "name")[:50],
-        "base_query": params.urlencode(),
         "today": today,
         "dt": dt,
     })

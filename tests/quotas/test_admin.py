@@ -127,3 +127,20 @@ def test_an_override_edit_moves_only_its_lineage(client, users, django_capture_o
     maintained = _targets(campaign)
     progress.rebuild(campaign)
     assert _targets(campaign) == maintained
+
+
+def test_an_admin_rebuild_waits_for_the_commit_and_tells_the_admin(rf, users, settings, django_capture_on_commit_callbacks):
+    from django.contrib.messages.storage.fallback import FallbackStorage
+
+    from quotas.admin import rebuild_later
+
+    settings.PROGRESS_REBUILD_IN_BACKGROUND = True
+    request = rf.post("/admin/quotas/allocationrule/1/change/")
+    request.session = {}
+    request._messages = FallbackStorage(request)
+    campaign = Campaign.objects.get(is_open=True)
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        rebuild_later(campaign, request)
+    assert len(callbacks) == 1  # nothing starts before the admin's change is committed
+    [message] = [str(m) for m in request._messages]
+    assert message == f"Chỉ tiêu và tiến độ của “{campaign.name}” đang được tính lại; các trang tiến độ cập nhật sau ít giây."

@@ -214,3 +214,27 @@ def test_the_set_based_rebuild_writes_the_same_rows_as_the_python_one(demo, user
     progress.rebuild(campaign, set_based=True)
     assert rows() == expected
     assert len(expected[0]) > 100 and len(expected[1]) > 10
+
+
+def test_a_rebuild_in_the_background_writes_what_a_rebuild_here_writes(transactional_db, settings):
+    """Admin changes rebuild in a thread with its own connection: it must see the committed
+    data and leave exactly the rows a rebuild in the request leaves."""
+    import io
+
+    from django.core.management import call_command
+
+    call_command("load_demo", stdout=io.StringIO())
+    campaign = Campaign.objects.get(is_open=True)
+
+    def rows():
+        return set(ProgressCount.objects.filter(phase__campaign=campaign)
+                   .values_list("unit_id", "phase_id", "target", "submitted", "approved"))
+
+    expected = rows()
+    ProgressCount.objects.filter(phase__campaign=campaign).update(target=0, submitted=0, approved=0)
+    assert rows() != expected
+    settings.PROGRESS_REBUILD_IN_BACKGROUND = True
+    thread = progress.rebuild_in_background(campaign)
+    thread.join(timeout=120)
+    assert not thread.is_alive()
+    assert rows() == expected
