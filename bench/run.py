@@ -12,7 +12,7 @@ request, one request under CaptureQueriesContext (the query count and its SQL ti
 --requests timed requests: median and p95 (nearest rank) wall time. Every request runs inside a
 transaction that is rolled back (the submission and tracking POSTs, and the audit row a review
 detail now writes), and uploads go to a temporary MEDIA_ROOT, so the database is left as it was,
-except the benchmark's three users, their memberships and login sessions (usernames `bench_*`,
+except the benchmark's four users, their memberships and login sessions (usernames `bench_*`,
 created once and reused; the sessions are deleted at the end). Excel exports are also measured once under tracemalloc (peak
 Python memory). The naive aggregate (`SELECT unit_id, phase_id, status, count(*) FROM
 initiatives_initiative GROUP BY 1,2,3`, through psycopg directly, median of 5) is the yardstick of
@@ -455,7 +455,8 @@ def write_doc(*, command, started, results, naive_ms, fixtures, campaign, counts
         f"{f['typical'].numchild:,} is the median), province `{f['province'].code}` "
         f"(the most districts), grassroots `{f['grassroots'].code}` ({f['unit_initiatives']:,} initiatives, the "
         "busiest of that district). Users `bench_reviewer` (reviewer of that grassroots union), `bench_district` "
-        "(district staff of that district) and `bench_admin` (superuser).",
+        "(district staff of that district), `bench_province` (reviewer of that province) and `bench_admin` "
+        "(superuser).",
         "",
         "| Rows | Count |",
         "|---|---:|",
@@ -525,9 +526,10 @@ def main():
     bench_user("bench_district", staff=True, role=Role.DISTRICT_STAFF, unit=f["district"],
                perms=["view_initiative", "view_unit", "view_campaign"])
     bench_user("bench_reviewer", role=Role.REVIEWER, unit=f["grassroots"])
+    bench_user("bench_province", role=Role.REVIEWER, unit=f["province"])
     User = get_user_model()
     clients = {None: Client()}
-    for name in ("bench_admin", "bench_district", "bench_reviewer"):
+    for name in ("bench_admin", "bench_district", "bench_reviewer", "bench_province"):
         clients[name] = Client()
         clients[name].force_login(User.objects.get(username=name), backend="django.contrib.auth.backends.ModelBackend")
 
@@ -539,7 +541,8 @@ def main():
         return {"code": code, "phone": phone}
 
     q = f"?campaign={campaign.slug}"
-    scopes = [("grassroots reviewer", "bench_reviewer"), ("district staff", "bench_district"), ("national admin", "bench_admin")]
+    scopes = [("grassroots reviewer", "bench_reviewer"), ("district staff", "bench_district"),
+              ("province reviewer", "bench_province"), ("national admin", "bench_admin")]
     detail = f["detail"].pk
     cases = [
         Case("Home `/`", "anonymous", "member", "/", report=True),

@@ -3,9 +3,8 @@ from django.db.models import F
 from django.db.models.functions import Coalesce
 
 from initiatives.models import Attachment, Initiative, StatusChange
-from initiatives.selectors import REVIEW_ROLES, initiatives_visible_to
+from initiatives.selectors import initiatives_visible_to, scope_is_narrow
 from quotas.admin import CappedPaginator, ReadOnlyAdmin
-from quotas.selectors import scope_paths
 
 
 class ReadOnlyInline(ReadOnlyAdmin, admin.TabularInline):
@@ -42,7 +41,7 @@ class InitiativeAdmin(ReadOnlyAdmin, admin.ModelAdmin):
     def get_ordering(self, request):
         # A narrow scope is fetched through its units and sorted, not found by walking the
         # whole table in date order (see initiatives.pagination.keyset_page's `narrow`).
-        if scope_paths(request.user, REVIEW_ROLES) is not None:
+        if scope_is_narrow(request.user):
             newest = Coalesce(F("submitted_at"), F("submitted_at"))
             return [newest.desc(), "-pk"]
         return ["-campaign_id", "-submitted_at", "-pk"]  # the index initiative_campaign_newest

@@ -19,7 +19,9 @@ from initiatives import privacy, rules
 from initiatives.forms import SORTS, BulkDecisionForm, DecisionForm, QueueFilterForm
 from initiatives.models import Initiative, PersonalDataAccess, Status
 from initiatives.pagination import keyset_page
-from initiatives.selectors import REVIEW_ROLES, can_decide, has_review_access, initiatives_visible_to, reviews_anything
+from initiatives.selectors import (
+    can_decide, has_review_access, initiatives_visible_to, reviews_anything, scope_is_narrow,
+)
 from initiatives.workflow import IllegalMove, decisions_from, initiative_decide
 from quotas.models import Campaign, Role
 from quotas.selectors import current_campaign, scope_paths
@@ -78,7 +80,7 @@ def queue(request):
         filtered.select_related("unit", "phase"),
         key=key, descending=descending, size=PAGE_SIZE,
         after=request.GET.get("after", ""), before=request.GET.get("before", ""),
-        narrow=scope_paths(request.user, REVIEW_ROLES) is not None,
+        narrow=scope_is_narrow(request.user),
     )
     params = request.GET.copy()
     for name in ("after", "before"):

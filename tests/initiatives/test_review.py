@@ -297,3 +297,25 @@ def test_the_queue_shows_one_campaign_at_a_time(client, users):
     Initiative.objects.filter(pk=moved.pk).update(campaign=old)
     assert moved.tracking_code not in client.get("/review/").content.decode()
     assert moved.tracking_code in client.get("/review/", {"campaign": old.slug}).content.decode()
+
+
+def test_a_province_reviewer_sees_the_same_queue_as_its_district_through_the_wide_plan(client, users, django_user_model):
+    """A province's scope is paged by walking the campaign newest first (a district's through
+    its units): the same rows in the same order, counts and search included."""
+    from initiatives.selectors import scope_is_narrow
+    from quotas.models import Membership, Role, Unit
+
+    province = django_user_model.objects.create_user("xetduyet_hanoi", password="x")
+    Membership.objects.create(user=province, unit=Unit.objects.get(code="T01"), role=Role.REVIEWER)
+    assert not scope_is_narrow(province) and scope_is_narrow(users["district"]) and scope_is_narrow(users["reviewer"])
+
+    def listing(user, **params):
+        login(client, user)
+        html = client.get("/review/", params).content.decode()
+        client.logout()
+        return re.findall(r'href="/review/(\d+)/"', html), re.findall(r'data-testid="count-(\w+)"[^>]*>[^<]*<span[^>]*>(\d+)', html)
+
+    for params in ({}, {"status": "approved"}, {"q": "khay nhua"}, {"sort": "oldest"}):
+        assert listing(province, **params) == listing(users["district"], **params), params
+    rows, counts = listing(province)
+    assert len(rows) >= 5 and counts  # the demo's initiatives, all under Hà Nội
