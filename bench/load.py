@@ -199,11 +199,6 @@ class Combined:
         self.finished_at = max(r.finished_at for r in runs)
 
 
-def _pct(latencies, p):
-    lat = sorted(latencies)
-    return lat[min(len(lat) - 1, int(p * len(lat)))] * 1000 if lat else 0.0
-
-
 def report(args, results, check, rate, base, ratio, passed, loads, places) -> str:
     from django.db import connection
 
@@ -240,7 +235,7 @@ def report(args, results, check, rate, base, ratio, passed, loads, places) -> st
     for name, result in results.items():
         lines.append(
             f"| {name} | {result.attempts:,} | {result.ok:,} | {sum(result.errors.values())} | "
-            f"{result.ok / result.seconds:.1f} | {_pct(result.latencies, 0.5):.0f} | {_pct(result.latencies, 0.95):.0f} |"
+            f"{result.ok / result.seconds:.1f} | {load_submit.percentile_ms(result.latencies, 0.5):.0f} | {load_submit.percentile_ms(result.latencies, 0.95):.0f} |"
         )
     lines += [
         "",

@@ -163,12 +163,12 @@ class Initiative(models.Model):
             # Possible duplicates (same ID number in a campaign) and a person's data requests.
             models.Index(fields=["campaign", "id_number"], name="initiative_campaign_id_number"),
             models.Index(fields=["phone"], name="initiative_phone"),
-            # The review queue's keyset order, overall and within a campaign, phase and status.
             # A whole campaign newest first (the national queue; the admin's list, campaigns
             # newest first). No index on the date alone: for an earlier campaign the planner
             # would walk it from today and pass every newer campaign's rows first (a search of
             # 2022 read 86,000 rows of 2026 to find 26: 130 ms → 0.4 ms).
             models.Index(fields=["-campaign", "-submitted_at", "-id"], name="initiative_campaign_newest"),
+            # The review queue's keyset order within a campaign, phase and status.
             models.Index(
                 fields=["campaign", "phase", "status", "-submitted_at", "-id"], name="initiative_queue_order"
             ),

@@ -48,21 +48,15 @@ class CappedPaginator(Paginator):
     def count(self):
         return self.object_list.order_by()[: self.CAP].count()
 
-    def page(self, number):
+    def _get_page(self, object_list, number, paginator):
         """The page's ids first, in the list's order (the database sorts narrow index entries,
         not whole rows with their joins: a district's 11,000 initiatives, 25 ms → 5 ms), then
-        those rows."""
-        number = self.validate_number(number)
-        bottom = (number - 1) * self.per_page
-        top = bottom + self.per_page
-        if top + self.orphans >= self.count:
-            top = self.count
-        queryset = self.object_list
-        if not hasattr(queryset, "values_list"):  # a plain list: nothing to gain
-            return super().page(number)
-        ids = list(queryset.values_list("pk", flat=True)[bottom:top])
-        found = {row.pk: row for row in queryset.filter(pk__in=ids)}
-        return self._get_page([found[pk] for pk in ids if pk in found], number, self)
+        those rows. `object_list` is Paginator.page's slice of the list."""
+        if hasattr(object_list, "values_list"):  # a queryset, not a plain list
+            ids = list(object_list.values_list("pk", flat=True))
+            found = {row.pk: row for row in self.object_list.filter(pk__in=ids)}
+            object_list = [found[pk] for pk in ids if pk in found]
+        return super()._get_page(object_list, number, paginator)
 
 
 class ReadOnlyAdmin:

@@ -137,7 +137,7 @@ def rebuild(campaign: Campaign, *, set_based: bool | None = None) -> None:
     after a bulk load, a change of the campaign's rules, or to check the maintained rows.
 
     On PostgreSQL it is set-based SQL (a national campaign of 135,000 unions and a million
-    initiatives: 38 s, in the database's memory), elsewhere Python over the units (95 s and
+    initiatives: about 20 s, in the database's memory), elsewhere Python over the units (95 s and
     1.1 GB at that size); a test holds the two to the same rows."""
     if connection.vendor == "postgresql":  # two rebuilds of one campaign would trip on each other's rows
         with connection.cursor() as cursor:

@@ -201,6 +201,12 @@ class Client:
 # ---------------------------------------------------------------- the run
 
 
+def percentile_ms(latencies: list[float], p: float) -> float:
+    """The p-th share (0–1, nearest rank) of latencies in seconds, in milliseconds."""
+    lat = sorted(latencies)
+    return lat[min(len(lat) - 1, int(p * len(lat)))] * 1000 if lat else 0.0
+
+
 @dataclass
 class Result:
     run: str
@@ -220,10 +226,8 @@ class Result:
         return ((self.finished_at or dt.datetime.now(dt.timezone.utc)) - self.started_at).total_seconds()
 
     def summary(self) -> str:
-        lat = sorted(self.latencies)
-
         def pct(p):
-            return lat[min(len(lat) - 1, int(p * len(lat)))] * 1000 if lat else 0.0
+            return percentile_ms(self.latencies, p)
 
         lines = [
             f"run {self.run}: {self.clients} clients, {self.seconds:.1f} s, {self.url}",

@@ -14,20 +14,26 @@ register = template.Library()
 # and the reader's separators, not Django's general number_format (measured: most of the page).
 
 
+def _number(value, thousands: str) -> str:
+    return f"{int(value):,}".replace(",", thousands)
+
+
+def _share(value, decimal: str) -> str:
+    return "—" if value is None else f"{value:.1f}".replace(".", decimal) + "%"
+
+
 @register.filter
 def num(value) -> str:
     """5342 → "5.342" (the reader's thousands separator)."""
     if value is None or value == "":
         return ""
-    return f"{int(value):,}".replace(",", get_format("THOUSAND_SEPARATOR"))
+    return _number(value, get_format("THOUSAND_SEPARATOR"))
 
 
 @register.filter
 def percent(value) -> str:
     """52.345 → "52,3%" (the reader's decimal separator); no target → "—"."""
-    if value is None:
-        return "—"
-    return f"{value:.1f}".replace(".", get_format("DECIMAL_SEPARATOR")) + "%"
+    return _share(value, get_format("DECIMAL_SEPARATOR"))
 
 
 @register.filter
@@ -44,14 +50,7 @@ def phase_cell(row, number):
 def _formatters():
     """num and percent with the reader's separators, looked up once for a whole table."""
     thousands, decimal = get_format("THOUSAND_SEPARATOR"), get_format("DECIMAL_SEPARATOR")
-
-    def number(value) -> str:
-        return f"{int(value):,}".replace(",", thousands)
-
-    def share(value) -> str:
-        return "—" if value is None else f"{value:.1f}".replace(".", decimal) + "%"
-
-    return number, share
+    return (lambda value: _number(value, thousands)), (lambda value: _share(value, decimal))
 
 
 def _cells_html(row, number, share) -> str:
