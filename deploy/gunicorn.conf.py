@@ -3,6 +3,7 @@
 Every value can be overridden from the environment (the systemd unit's EnvironmentFile or the
 container's -e), so one file serves a VM and a container."""
 
+import gc
 import multiprocessing
 import os
 
@@ -29,6 +30,15 @@ max_requests_jitter = max_requests // 10
 # submission surge, with a worker recycled every few seconds, took a tenth of the machine).
 # No database connection is opened at import, so none is shared across the fork.
 preload_app = os.environ.get("GUNICORN_PRELOAD", "true").lower() in {"1", "true", "yes", "on"}
+
+
+def pre_fork(server, worker):
+    """Before each fork, move what the master has loaded out of the garbage collector's reach
+    (Python's gc.freeze, as its documentation advises for forking servers): a worker's
+    collections then walk only its own objects, not the whole of Django again and again
+    (about 5 % of a submission's instructions, callgrind), and the shared pages stay shared."""
+    gc.freeze()
+
 
 # Logs to stdout/stderr: journald (systemd) or the container runtime keeps them.
 # The access log shows the client's address as nginx saw it and the time taken in ms.

@@ -71,10 +71,12 @@ class RejectionReason(models.TextChoices):
 
 
 class Initiative(models.Model):
-    campaign = models.ForeignKey(Campaign, on_delete=models.PROTECT, related_name="initiatives")
+    # No index of their own for campaign and unit: the indexes below lead with them.
+    campaign = models.ForeignKey(Campaign, on_delete=models.PROTECT, related_name="initiatives", db_index=False)
     phase = models.ForeignKey(Phase, on_delete=models.PROTECT, related_name="initiatives")
     unit = models.ForeignKey(
-        Unit, on_delete=models.PROTECT, related_name="initiatives", verbose_name=_("nơi công tác (CĐCS)")
+        Unit, on_delete=models.PROTECT, related_name="initiatives", verbose_name=_("nơi công tác (CĐCS)"),
+        db_index=False,
     )
     tracking_code = models.CharField(_("mã tra cứu"), max_length=16, unique=True)
     status = models.CharField(_("trạng thái"), max_length=16, choices=Status.choices, default=Status.SUBMITTED)
@@ -114,6 +116,7 @@ class Initiative(models.Model):
         blank=True,
         related_name="+",
         verbose_name=_("người nhập hộ"),
+        db_index=False,  # almost always empty: a partial index below
     )
     is_sample = models.BooleanField(_("dữ liệu mẫu"), default=False)
     # Title, submitter and code folded (no diacritics, lower case) for the reviewers' search.
@@ -163,6 +166,9 @@ class Initiative(models.Model):
             # Possible duplicates (same ID number in a campaign) and a person's data requests.
             models.Index(fields=["campaign", "id_number"], name="initiative_campaign_id_number"),
             models.Index(fields=["phone"], name="initiative_phone"),
+            # Entered by an officer for a member: rare, so only those rows are indexed (the
+            # user's deletion asks for them); every index costs each submission a write.
+            models.Index(fields=["entered_by"], condition=Q(entered_by__isnull=False), name="initiative_entered_by"),
             # A whole campaign newest first (the national queue; the admin's list, campaigns
             # newest first). No index on the date alone: for an earlier campaign the planner
             # would walk it from today and pass every newer campaign's rows first (a search of
@@ -219,6 +225,7 @@ class StatusChange(models.Model):
         blank=True,
         related_name="+",
         verbose_name=_("người thực hiện"),
+        db_index=False,  # empty on a member's own moves: a partial index below
     )
     at = models.DateTimeField(_("thời điểm"))
 
@@ -226,6 +233,7 @@ class StatusChange(models.Model):
         verbose_name = _("lịch sử trạng thái")
         verbose_name_plural = _("lịch sử trạng thái")
         ordering = ["at", "id"]
+        indexes = [models.Index(fields=["by"], condition=Q(by__isnull=False), name="statuschange_by")]
 
     def save(self, *args, **kwargs):
         if self.pk is not None:

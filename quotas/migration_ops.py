@@ -17,3 +17,24 @@ def trigram_index(table: str, column: str, name: str) -> migrations.RunPython:
             schema_editor.execute(f"DROP INDEX IF EXISTS {name}")
 
     return migrations.RunPython(forward, backward)
+
+
+def drop_like_index(table: str, column: str) -> migrations.RunPython:
+    """Drop the `LIKE 'prefix%'` index PostgreSQL's schema editor adds beside a unique text
+    column, where nothing searches the column by prefix (each index costs every insert)."""
+
+    def name(schema_editor):
+        return schema_editor._create_index_name(table, [column], suffix="_like")
+
+    def forward(apps, schema_editor):
+        if schema_editor.connection.vendor == "postgresql":
+            schema_editor.execute(f"DROP INDEX IF EXISTS {schema_editor.quote_name(name(schema_editor))}")
+
+    def backward(apps, schema_editor):
+        if schema_editor.connection.vendor == "postgresql":
+            schema_editor.execute(
+                f"CREATE INDEX IF NOT EXISTS {schema_editor.quote_name(name(schema_editor))} "
+                f"ON {schema_editor.quote_name(table)} ({schema_editor.quote_name(column)} varchar_pattern_ops)"
+            )
+
+    return migrations.RunPython(forward, backward)

@@ -38,22 +38,10 @@ def _lineage(unit: Unit) -> list[str]:
     return [unit.path[:n] for n in range(steplen, len(unit.path) + 1, steplen)]
 
 
-def _add(model, lineage: list[str], keys: dict, **deltas: int) -> None:
-    """Add `deltas` to the `model` rows at `keys` (phase, week) of every unit whose path is in
-    `lineage`, in one statement (the units' ids are looked up inside it).
-
-    Adding, the rows are created as needed (INSERT … SELECT … ON CONFLICT, SQLite and
-    PostgreSQL). Taking away, the rows exist (they hold what is taken), and an upsert's
-    candidate row would trip the non-negative check before the conflict is seen (SQLite), so it
-    is an UPDATE."""
-    deltas = {column: value for column, value in deltas.items() if value}
-    if not deltas:
-        return
-    if any(value < 0 for value in deltas.values()):
-        model.objects.filter(unit__path__in=lineage, **keys).update(
-            **{column: F(column) + value for column, value in deltas.items()}
-        )
-        return
+def _upsert(model, lineage: list[str], keys: dict, **deltas: int) -> tuple[str, list]:
+    """The statement that adds the non-negative `deltas` to the `model` rows at `keys` (phase,
+    week) of every unit whose path is in `lineage`, creating them as needed; the units' ids are
+    looked up inside it (INSERT … SELECT … ON CONFLICT, SQLite and PostgreSQL)."""
     table, units = model._meta.db_table, Unit._meta.db_table
     key_columns = ["unit_id", *keys]
     columns = key_columns + list(deltas)
@@ -64,8 +52,24 @@ def _add(model, lineage: list[str], keys: dict, **deltas: int) -> None:
         f"ON CONFLICT ({', '.join(key_columns)}) DO UPDATE SET "
         + ", ".join(f"{c} = {table}.{c} + excluded.{c}" for c in deltas)
     )
+    return sql, [*values, *lineage]
+
+
+def _add(model, lineage: list[str], keys: dict, **deltas: int) -> None:
+    """Add `deltas` to the `model` rows at `keys` of every unit whose path is in `lineage`, in
+    one statement. Taking away, the rows exist (they hold what is taken), and an upsert's
+    candidate row would trip the non-negative check before the conflict is seen (SQLite), so it
+    is an UPDATE."""
+    deltas = {column: value for column, value in deltas.items() if value}
+    if not deltas:
+        return
+    if any(value < 0 for value in deltas.values()):
+        model.objects.filter(unit__path__in=lineage, **keys).update(
+            **{column: F(column) + value for column, value in deltas.items()}
+        )
+        return
     with connection.cursor() as cursor:
-        cursor.execute(sql, [*values, *lineage])
+        cursor.execute(*_upsert(model, lineage, keys, **deltas))
 
 
 def record(*, unit: Unit, phase: Phase, day: dt.date, submitted: int = 0, approved: int = 0) -> None:
@@ -73,6 +77,16 @@ def record(*, unit: Unit, phase: Phase, day: dt.date, submitted: int = 0, approv
     lineage = _lineage(unit)
     _add(ProgressCount, lineage, {"phase_id": phase.pk}, submitted=submitted, approved=approved)
     _add(ProgressWeek, lineage, {"phase_id": phase.pk, "week": week_of(day)}, submitted=submitted)
+
+
+def submission_statements(*, unit: Unit, phase: Phase, day: dt.date) -> list[tuple[str, list]]:
+    """What record(submitted=1) runs, as statements for the caller to run with its own (the
+    submission's single statement on PostgreSQL)."""
+    lineage = _lineage(unit)
+    return [
+        _upsert(ProgressCount, lineage, {"phase_id": phase.pk}, submitted=1),
+        _upsert(ProgressWeek, lineage, {"phase_id": phase.pk, "week": week_of(day)}, submitted=1),
+    ]
 
 
 def retarget(*, unit: Unit, campaign: Campaign, removed: bool = False) -> None:

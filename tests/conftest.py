@@ -37,12 +37,17 @@ def pytest_collection_modifyitems(config, items):
 
 @pytest.fixture(autouse=True)
 def fresh_cache():
-    """Rate-limit counters live in the cache: every test starts with none."""
+    """Rate-limit counters live in the cache: every test starts with none, nor with a
+    campaign another test's (rolled back) rows left in the cache or a process's hold."""
     from django.core.cache import cache
 
+    from quotas import selectors
+
     cache.clear()
+    selectors._held.clear()
     yield
     cache.clear()
+    selectors._held.clear()
 
 
 @pytest.fixture(scope="session")

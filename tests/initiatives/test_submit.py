@@ -4,6 +4,7 @@ from unittest import mock
 import pytest
 from django.contrib.auth import get_user_model
 from django.core.files.storage import default_storage
+from django.db import connection  # noqa: F401 - read by the skipif condition
 
 from initiatives.models import Attachment, Initiative, Status
 from quotas.models import Campaign
@@ -121,17 +122,19 @@ def test_six_files_are_refused(client, demo):
 
 
 def test_a_failing_file_save_leaves_no_row_and_no_file(client, demo, media):
+    from django.core.files.storage import FileSystemStorage
+
     files = [upload("1.pdf", PDF), upload("2.pdf", PDF)]
-    real_save = Attachment.save
+    real_save = FileSystemStorage._save
     calls = []
 
-    def fail_on_second(self, *args, **kwargs):
+    def fail_on_second(self, *args, **kwargs):  # the disk fills up between the two files
         calls.append(self)
         if len(calls) == 2:
             raise OSError("disk full")
         return real_save(self, *args, **kwargs)
 
-    with mock.patch.object(Attachment, "save", fail_on_second):
+    with mock.patch.object(FileSystemStorage, "_save", fail_on_second):
         response = client.post("/submit/", submission(files=files, title="Giữ nguyên tiêu đề"))
     assert response.status_code == 503
     html = response.content.decode()
@@ -230,3 +233,72 @@ def test_closing_the_campaign_or_moving_its_phase_is_seen_at_once_despite_the_ca
         phase.ends_on = phase.ends_on.replace(year=phase.ends_on.year + 5)
         phase.save()
     assert "không nhận sáng kiến" in client.get("/submit/").content.decode()
+
+
+@pytest.mark.skipif("connection.vendor != 'postgresql'", reason="the one-statement write is PostgreSQL's")
+def test_the_one_statement_write_stores_what_saving_row_by_row_stores(demo, media):
+    """PostgreSQL writes a submission in one statement; every other database through save().
+    Both, given the same submission by an officer with two files, leave the same rows."""
+    from django.db import transaction
+    from django.utils import timezone
+    from django.utils.datastructures import MultiValueDict
+
+    from initiatives import rules, services
+    from initiatives.forms import INITIATIVE_FIELDS, SubmissionForm
+    from initiatives.models import StatusChange
+    from quotas import progress
+    from quotas.models import ProgressCount, ProgressWeek
+
+    campaign = Campaign.objects.get(is_open=True)
+    phase = rules.check_campaign_open(campaign)
+    officer = get_user_model().objects.get(username="canbo")
+    post = submission(email="an@example.com", co_authors="Trần Thị B")
+    form = SubmissionForm(post, MultiValueDict({"files": [upload("a.pdf", PDF), upload("b.docx", PDF)]}), campaign=campaign)
+    form.setup_workplace(campaign, None)
+    assert form.is_valid(), form.errors
+    unit = form.cleaned_data["unit"]
+
+    def counts():
+        return {
+            **{("count", r.unit_id, r.phase_id): (r.target, r.submitted, r.approved) for r in ProgressCount.objects.all()},
+            **{("week", r.unit_id, r.phase_id, r.week): r.submitted for r in ProgressWeek.objects.all()},
+        }
+
+    def write(store, code):
+        now = timezone.now()
+        initiative = Initiative(
+            campaign=campaign, phase=phase, unit=unit, status=Status.SUBMITTED, submitted_at=now, consent_at=now,
+            not_ip_protected=True, entered_by=officer, tracking_code=code,
+            **{name: form.cleaned_data[name] for name in INITIATIVE_FIELDS},
+        )
+        files = [(upload(f"tệp {n}.pdf", PDF), "pdf") for n in range(2)]
+        before = counts()
+        with transaction.atomic():
+            store(
+                initiative,
+                services._write_files(initiative, files, []),
+                StatusChange(initiative=initiative, to_status=Status.SUBMITTED, by=officer, at=now),
+                progress.submission_statements(unit=unit, phase=phase, day=timezone.localdate(now)),
+            )
+        after = counts()
+        moved = {key: value for key, value in after.items() if before.get(key) != value}
+        stored = Initiative.objects.get(pk=initiative.pk)
+        row = {f.attname: getattr(stored, f.attname) for f in Initiative._meta.concrete_fields}
+        for varying in ("id", "tracking_code", "submitted_at", "consent_at", "updated_at"):
+            row.pop(varying)
+        assert stored.search_text == stored.folded_search_text()
+        files = sorted((a.original_name, a.content_type, a.size, a.file.name.startswith("evidence/")) for a in stored.attachments.all())
+        history = [(h.from_status, h.to_status, h.reason, h.note, h.by_id) for h in stored.history.all()]
+        return row | {"search_text": None}, files, history, moved, before
+
+    by_rows = write(services._store_row_by_row, "AAAA-AAAA-AAA1")
+    at_once = write(services._store_at_once, "AAAA-AAAA-AAA2")
+    assert at_once[:3] == by_rows[:3]
+    assert len(at_once[3]) == len(by_rows[3]) > 0  # the same lineage rows moved, each by one more
+    for key, value in at_once[3].items():
+        earlier = by_rows[3][key]
+        if key[0] == "count":
+            assert value == (earlier[0], earlier[1] + 1, earlier[2])
+        else:
+            assert value == earlier + 1
+    assert by_rows[1] and by_rows[2] == [("", Status.SUBMITTED, "", "", officer.pk)]
