@@ -38,3 +38,19 @@ def drop_like_index(table: str, column: str) -> migrations.RunPython:
             )
 
     return migrations.RunPython(forward, backward)
+
+
+def storage_parameters(table: str, **parameters) -> migrations.RunPython:
+    """`ALTER TABLE … SET (…)` on PostgreSQL (autovacuum thresholds and the like); nothing
+    elsewhere. Going back resets the parameters to the server's defaults."""
+
+    def forward(apps, schema_editor):
+        if schema_editor.connection.vendor == "postgresql":
+            settings = ", ".join(f"{name} = {value}" for name, value in parameters.items())
+            schema_editor.execute(f"ALTER TABLE {schema_editor.quote_name(table)} SET ({settings})")
+
+    def backward(apps, schema_editor):
+        if schema_editor.connection.vendor == "postgresql":
+            schema_editor.execute(f"ALTER TABLE {schema_editor.quote_name(table)} RESET ({', '.join(parameters)})")
+
+    return migrations.RunPython(forward, backward)
