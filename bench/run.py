@@ -25,7 +25,6 @@ report pages ≤ 0.1 × the naive aggregate.
 """
 
 import argparse
-import datetime as dt
 import math
 import os
 import platform
@@ -42,6 +41,7 @@ from pathlib import Path
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(BASE_DIR))
+sys.path.insert(0, str(BASE_DIR / "scripts"))
 
 # Production-like settings: DEBUG off, whatever the shell says.
 os.environ["DEBUG"] = "false"
@@ -71,6 +71,8 @@ from django.utils import timezone  # noqa: E402
 from initiatives.models import Initiative, StatusChange  # noqa: E402
 from quotas.models import Campaign, Level, Membership, ProgressCount, ProgressWeek, Role, Unit  # noqa: E402
 from quotas.selectors import current_campaign  # noqa: E402
+
+import load_submit  # noqa: E402 - scripts/: the valid dates of a submission
 
 SEED_CAMPAIGN = "01-trieu-sang-kien-2022"
 DOC = BASE_DIR / "docs" / "PERFORMANCE.md"
@@ -184,7 +186,7 @@ def submission_factory(district: Unit, unit: Unit, province: Unit):
     today = timezone.localdate()
     if open_campaign.phase_on(today) is None:
         return None, f"open campaign {open_campaign.slug} has no phase today"
-    start = open_campaign.application_start
+    decided, applied = load_submit.programme_dates(today, start=open_campaign.application_start)
 
     def data(i: int) -> dict:
         rng = random.Random(i)
@@ -207,8 +209,8 @@ def submission_factory(district: Unit, unit: Unit, province: Unit):
             "co_authors": "",
             "recognised_by": "council",
             "decision_number": "12/QĐ-SK",
-            "decision_date": min(start + dt.timedelta(days=3), today).strftime("%d/%m/%Y"),
-            "applied_on": min(start + dt.timedelta(days=5), today).strftime("%d/%m/%Y"),
+            "decision_date": decided,
+            "applied_on": applied,
             "drive_link": "",
             "not_ip_protected": "on",
             "consent": "on",

@@ -58,12 +58,14 @@ ERROR_TEXT = re.compile(
 # ---------------------------------------------------------------- what is posted
 
 
-def programme_dates(today: dt.date | None = None) -> tuple[str, str]:
-    """Decision and application dates inside the demo's open campaign: its window starts on
-    01/09 of the programme year that contains today (load_demo), so a few days after that,
-    and never in the future. Override with --decision-date / --applied-on for other data."""
+def programme_dates(today: dt.date | None = None, start: dt.date | None = None) -> tuple[str, str]:
+    """Decision and application dates inside a campaign's window that starts on `start` — by
+    default the demo's open campaign, whose window starts on 01/09 of the programme year that
+    contains today (load_demo) —, a few days after it and never in the future. Override with
+    --decision-date / --applied-on for other data."""
     today = today or dt.date.today()
-    start = dt.date(today.year if (today.month, today.day) >= (9, 1) else today.year - 1, 9, 1)
+    if start is None:
+        start = dt.date(today.year if (today.month, today.day) >= (9, 1) else today.year - 1, 9, 1)
     decided = min(start + dt.timedelta(days=3), today)
     applied = min(start + dt.timedelta(days=5), today)
     return decided.strftime("%d/%m/%Y"), applied.strftime("%d/%m/%Y")
