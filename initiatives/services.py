@@ -84,9 +84,8 @@ def _store(initiative: Initiative, attachments: list[Attachment], history: Statu
 
 def _store_row_by_row(initiative, attachments, history, counts) -> None:
     initiative.save()
-    for attachment in attachments:
+    for attachment in attachments:  # each takes the initiative's new id as it saves
         attachment.save()
-    history.initiative = initiative
     history.save()
     with connection.cursor() as cursor:
         for sql, params in counts:
