@@ -5,6 +5,7 @@ import os
 import re
 import unicodedata
 import uuid
+from contextlib import nullcontext
 
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
@@ -79,7 +80,8 @@ def _store(initiative: Initiative, attachments: list[Attachment], history: Statu
     if connection.vendor == "postgresql":
         _store_at_once(initiative, attachments, history, counts)
     else:
-        _store_row_by_row(initiative, attachments, history, counts)
+        with transaction.atomic():
+            _store_row_by_row(initiative, attachments, history, counts)
 
 
 def _store_row_by_row(initiative, attachments, history, counts) -> None:
@@ -92,17 +94,33 @@ def _store_row_by_row(initiative, attachments, history, counts) -> None:
             cursor.execute(sql, params)
 
 
+def _prepared_cursor():
+    """A cursor that sends its parameters apart from the statement (psycopg's server-side
+    binding), so that the statement is prepared on a connection's first submission and later
+    ones skip PostgreSQL's parsing and planning: a quarter of the database's work per submission
+    (bench/load.py). Django's own queries keep binding on the client and are never prepared.
+    Wrapped as Django wraps its own cursors: errors translated, queries counted and logged when
+    asked (with their parameters; psycopg keeps no text of a server-bound statement to log)."""
+    import psycopg
+
+    connection.ensure_connection()
+    raw = psycopg.Cursor(connection.connection)
+    return connection.make_debug_cursor(raw) if connection.queries_logged else connection.make_cursor(raw)
+
+
 def _store_at_once(initiative, attachments, history, counts) -> None:
     """One statement (PostgreSQL's data-modifying WITH): at the submission surge, the five to
     seven inserts and upserts, each built by the ORM, sent and answered on its own, were a third
-    of a worker's time (bench/load.py)."""
+    of a worker's time (bench/load.py). Alone, the statement is its own transaction: no BEGIN
+    and COMMIT to send and wait for. Inside a caller's transaction it takes a savepoint, so that
+    a tracking-code clash leaves that transaction usable for the retry."""
     initiative.search_text = initiative.folded_search_text()  # as Initiative.save() does
     first, params = _insert(initiative)
     parts = [_insert(row, initiative_column="initiative_id") for row in [*attachments, history]] + counts
     sql = f"WITH new AS ({first} RETURNING id)" + "".join(f", w{n} AS ({part})" for n, (part, _p) in enumerate(parts))
     for _part, part_params in parts:
         params += part_params
-    with connection.cursor() as cursor:
+    with transaction.atomic() if connection.in_atomic_block else nullcontext(), _prepared_cursor() as cursor:
         cursor.execute(f"{sql} SELECT id FROM new", params)
         initiative.pk = cursor.fetchone()[0]
     initiative._state.adding, initiative._state.db = False, connection.alias
@@ -136,26 +154,25 @@ def initiative_submit(
     for attempt in range(CODE_ATTEMPTS):
         saved: list[str] = []
         try:
-            with transaction.atomic():
-                now = timezone.now()
-                initiative = Initiative(
-                    campaign=campaign,
-                    phase=phase,
-                    unit=unit,
-                    status=Status.SUBMITTED,
-                    submitted_at=now,
-                    consent_at=now,
-                    not_ip_protected=True,
-                    entered_by=entered_by,
-                    tracking_code=new_code(),
-                    **data,
-                )
-                _store(
-                    initiative,
-                    _write_files(initiative, files, saved),
-                    StatusChange(initiative=initiative, to_status=Status.SUBMITTED, by=entered_by, at=now),
-                    progress.submission_statements(unit=unit, phase=phase, day=timezone.localdate(now)),
-                )
+            now = timezone.now()
+            initiative = Initiative(
+                campaign=campaign,
+                phase=phase,
+                unit=unit,
+                status=Status.SUBMITTED,
+                submitted_at=now,
+                consent_at=now,
+                not_ip_protected=True,
+                entered_by=entered_by,
+                tracking_code=new_code(),
+                **data,
+            )
+            _store(
+                initiative,
+                _write_files(initiative, files, saved),
+                StatusChange(initiative=initiative, to_status=Status.SUBMITTED, by=entered_by, at=now),
+                progress.submission_statements(unit=unit, phase=phase, day=timezone.localdate(now)),
+            )
             return initiative
         except IntegrityError as error:
             delete_files(saved)

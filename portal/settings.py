@@ -111,6 +111,14 @@ DATABASES = {
     )
 }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+if DATABASES["default"]["ENGINE"].endswith("postgresql"):
+    # Prepared statements, for the cursors that ask for them (the submission's one statement,
+    # initiatives.services): prepared on a connection's first use. Django's own queries bind
+    # their parameters on the client and are never prepared. Behind a transaction-mode pooler
+    # (PgBouncer without prepared-statement support), set DB_PREPARED_STATEMENTS=false.
+    DATABASES["default"].setdefault("OPTIONS", {})["prepare_threshold"] = (
+        0 if envbool("DB_PREPARED_STATEMENTS", "true") else None
+    )
 if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
     # The review queue's covering index (INCLUDE) is PostgreSQL's; SQLite builds it without the
     # extra columns, which is all the demo needs: not worth a warning on every command.

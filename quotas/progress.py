@@ -41,18 +41,24 @@ def _lineage(unit: Unit) -> list[str]:
 def _upsert(model, lineage: list[str], keys: dict, **deltas: int) -> tuple[str, list]:
     """The statement that adds the non-negative `deltas` to the `model` rows at `keys` (phase,
     week) of every unit whose path is in `lineage`, creating them as needed; the units' ids are
-    looked up inside it (INSERT … SELECT … ON CONFLICT, SQLite and PostgreSQL)."""
+    looked up inside it (INSERT … SELECT … ON CONFLICT, SQLite and PostgreSQL). On PostgreSQL
+    the lineage is one array parameter: the submission's statement then stays within the
+    50 parameters whose conversion psycopg caches (above them it re-parses the text each time)."""
     table, units = model._meta.db_table, Unit._meta.db_table
     key_columns = ["unit_id", *keys]
     columns = key_columns + list(deltas)
     values = [*keys.values(), *deltas.values()]
+    if connection.vendor == "postgresql":
+        in_lineage, lineage_params = "path = ANY(%s)", [lineage]
+    else:
+        in_lineage, lineage_params = f"path IN ({', '.join(['%s'] * len(lineage))})", lineage
     sql = (
         f"INSERT INTO {table} ({', '.join(columns)}) "
-        f"SELECT id, {', '.join(['%s'] * len(values))} FROM {units} WHERE path IN ({', '.join(['%s'] * len(lineage))}) "
+        f"SELECT id, {', '.join(['%s'] * len(values))} FROM {units} WHERE {in_lineage} "
         f"ON CONFLICT ({', '.join(key_columns)}) DO UPDATE SET "
         + ", ".join(f"{c} = {table}.{c} + excluded.{c}" for c in deltas)
     )
-    return sql, [*values, *lineage]
+    return sql, [*values, *lineage_params]
 
 
 def _add(model, lineage: list[str], keys: dict, **deltas: int) -> None:

@@ -1,3 +1,4 @@
+import os
 import re
 from unittest import mock
 
@@ -6,7 +7,7 @@ from django.contrib.auth import get_user_model
 from django.core.files.storage import default_storage
 from django.db import connection  # noqa: F401 - read by the skipif condition
 
-from initiatives.models import Attachment, Initiative, Status
+from initiatives.models import Attachment, Initiative, Status, StatusChange
 from quotas.models import Campaign
 from tests.initiatives.factories import PDF, submission, upload
 
@@ -245,7 +246,6 @@ def test_the_one_statement_write_stores_what_saving_row_by_row_stores(demo, medi
 
     from initiatives import rules, services
     from initiatives.forms import INITIATIVE_FIELDS, SubmissionForm
-    from initiatives.models import StatusChange
     from quotas import progress
     from quotas.models import ProgressCount, ProgressWeek
 
@@ -302,3 +302,42 @@ def test_the_one_statement_write_stores_what_saving_row_by_row_stores(demo, medi
         else:
             assert value == earlier + 1
     assert by_rows[1] and by_rows[2] == [("", Status.SUBMITTED, "", "", officer.pk)]
+
+
+@pytest.mark.skipif("connection.vendor != 'postgresql'", reason="the one-statement write is PostgreSQL's")
+@pytest.mark.django_db(transaction=True)
+def test_outside_a_transaction_a_submission_is_one_prepared_statement_all_or_nothing(client, media):
+    """As in production (no transaction around the request), each submission is one statement
+    and its own transaction, prepared on the connection's first submission and reused after.
+    A clash of tracking codes stores nothing of the failed attempt; a failure in the
+    statement's last part (the counts) stores no row, no history, no file."""
+    from django.core.management import call_command
+    from django.db import DatabaseError
+
+    from quotas.models import ProgressCount
+
+    call_command("load_demo", stdout=open(os.devnull, "w"))
+    assert not connection.in_atomic_block
+    client.post("/submit/", submission())
+    taken = new_initiatives().get().tracking_code
+    codes = iter([taken, "ZZZZ-ZZZZ-ZZZ1"])
+    with mock.patch("initiatives.services.new_code", side_effect=lambda: next(codes)):
+        assert client.post("/submit/", submission())["Location"] == "/submit/done/"
+    assert sorted(new_initiatives().values_list("tracking_code", flat=True)) == sorted([taken, "ZZZZ-ZZZZ-ZZZ1"])
+    assert Attachment.objects.count() == 2 and len(stored_files(media)) == 2
+    assert StatusChange.objects.filter(initiative__in=new_initiatives()).count() == 2
+    with connection.cursor() as cursor:  # one statement, prepared once, run three times
+        cursor.execute(
+            "SELECT custom_plans + generic_plans FROM pg_prepared_statements WHERE statement LIKE 'WITH new AS%%'"
+        )
+        assert cursor.fetchall() == [(3,)]
+
+    before = {(r.unit_id, r.phase_id): r.submitted for r in ProgressCount.objects.all()}
+    with mock.patch("quotas.progress.week_of", return_value="not a date"):  # the counts' upsert fails
+        with pytest.raises(DatabaseError):
+            client.post("/submit/", submission(title="Không được lưu"), raise_request_exception=True)
+    assert not new_initiatives().filter(title="Không được lưu").exists()
+    assert new_initiatives().count() == 2 and Attachment.objects.count() == 2
+    assert StatusChange.objects.filter(initiative__in=new_initiatives()).count() == 2
+    assert len(stored_files(media)) == 2
+    assert {(r.unit_id, r.phase_id): r.submitted for r in ProgressCount.objects.all()} == before
