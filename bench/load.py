@@ -97,6 +97,31 @@ def stop(process: subprocess.Popen) -> None:
             process.wait()
 
 
+WRITTEN = ["initiatives_initiative", "initiatives_attachment", "initiatives_statuschange",
+           "quotas_progresscount", "quotas_progressweek", "bench_bare_insert"]
+
+
+def settle() -> str:
+    """Before each round, the same starting state for either server: the tables the load writes
+    vacuumed when the server's autovacuum is off (it would have run; unvacuumed rows slow every
+    index scan), and a checkpoint, so that no round pays for writing out the previous round's
+    pages. Returns what was done, for the report."""
+    from django.db import connection
+
+    done = []
+    with connection.cursor() as cursor:
+        cursor.execute("SHOW autovacuum")
+        if cursor.fetchone()[0] == "off":
+            cursor.execute(f"VACUUM (ANALYZE) {', '.join(WRITTEN)}")
+            done.append("VACUUM (ANALYZE) of the tables written (the server's autovacuum is off)")
+        cursor.execute("SELECT rolsuper OR pg_has_role(current_user, 'pg_checkpoint', 'MEMBER') FROM pg_roles WHERE rolname = current_user")
+        if cursor.fetchone()[0]:
+            cursor.execute("CHECKPOINT")
+            done.append("CHECKPOINT")
+    connection.close()
+    return " and ".join(done) or "nothing (no autovacuum to stand in for, no right to CHECKPOINT)"
+
+
 def workplaces(count: int, seed: int) -> list[tuple[str, str, str]]:
     """`count` grassroots unions of the open campaign's tree, with their province and superior."""
     from quotas.models import Level, Unit
@@ -151,6 +176,7 @@ def main() -> int:
     try:
         for round_ in range(args.rounds):
             for name, settings in (("bare insert view", "bench.bare_settings"), ("/submit/", "portal.settings")):
+                settled = settle()
                 server = serve(settings, args.port, media, log)
                 try:
                     seconds = args.seconds / args.rounds
@@ -177,7 +203,7 @@ def main() -> int:
     base = bare.ok / bare.seconds
     ratio = rate / base if base else 0.0
     passed = rate >= TARGET_RATE and ratio >= TARGET_RATIO and not portal.errors and check.ok
-    text = report(args, results, check, rate, base, ratio, passed, (load_before, load_after), len(places))
+    text = report(args, results, check, rate, base, ratio, passed, (load_before, load_after), len(places), settled)
     print(text)
     if not args.no_write:
         write(text)
@@ -199,7 +225,7 @@ class Combined:
         self.finished_at = max(r.finished_at for r in runs)
 
 
-def report(args, results, check, rate, base, ratio, passed, loads, places) -> str:
+def report(args, results, check, rate, base, ratio, passed, loads, places, settled) -> str:
     from django.db import connection
 
     workers = subprocess.run(
@@ -226,7 +252,7 @@ def report(args, results, check, rate, base, ratio, passed, loads, places) -> st
         f"CONN_HEALTH_CHECKS={connection.settings_dict['CONN_HEALTH_CHECKS']}; cache: {cache}; "
         f"PostgreSQL {connection.cursor().connection.info.server_version // 10000} on the same machine, and the "
         "load client too (it takes a share of the same two cores).",
-        f"- Load average (1 min) before / after: {loads[0]:.2f} / {loads[1]:.2f}.",
+        f"- Load average (1 min) before / after: {loads[0]:.2f} / {loads[1]:.2f}. Before each round: {settled}.",
         f"- Each client: one GET /submit/ (CSRF), then valid multipart POSTs with a small PDF, a new connection "
         f"each, spread over {places:,} grassroots unions of the open campaign; the tracking-code page is not "
         "fetched (--no-follow), the count comes from the 302s and the database.",

@@ -192,6 +192,10 @@ class InitiativeFieldsForm(forms.ModelForm):
         label=_("Hoặc đường dẫn Google Drive đã chia sẻ"), required=False, max_length=500, assume_scheme="https",
         widget=forms.URLInput(attrs={"placeholder": "https://drive.google.com/…"}),
     )
+    # The radio lists offer the model's choices without the empty "---------" a ModelForm adds.
+    sector = forms.ChoiceField(label=_("Khu vực"), choices=Sector.choices, widget=forms.RadioSelect)
+    target_group = forms.ChoiceField(label=_("Sáng kiến thuộc đối tượng"), choices=TargetGroup.choices, widget=forms.RadioSelect)
+    recognised_by = forms.ChoiceField(label=_("Sáng kiến được công nhận bởi"), choices=RecognisedBy.choices, widget=forms.RadioSelect)
     decision_date = DayMonthYearField(label=_("Ngày quyết định công nhận"), help_text=DATE_HELP)
     applied_on = DayMonthYearField(label=_("Ngày đưa vào áp dụng"), help_text=DATE_HELP)
     files = MultipleFileField(
@@ -203,9 +207,6 @@ class InitiativeFieldsForm(forms.ModelForm):
         model = Initiative
         fields = INITIATIVE_FIELDS
         widgets = {
-            "sector": forms.RadioSelect,
-            "target_group": forms.RadioSelect,
-            "recognised_by": forms.RadioSelect,
             "description": forms.Textarea(attrs={"rows": 8}),
             "co_authors": forms.Textarea(attrs={"rows": 2}),
             "full_name": forms.TextInput(attrs={"autocomplete": "name"}),
@@ -214,20 +215,14 @@ class InitiativeFieldsForm(forms.ModelForm):
         labels = {
             "email": _("Thư điện tử (nếu muốn nhận thông báo kết quả)"),
             "workplace": _("Bộ phận, phòng ban (nếu có)"),
-            "sector": _("Khu vực"),
-            "target_group": _("Sáng kiến thuộc đối tượng"),
-            "recognised_by": _("Sáng kiến được công nhận bởi"),
+            "decision_number": _("Số quyết định (văn bản) công nhận"),
         }
 
     def __init__(self, *args, campaign: Campaign, **kwargs):
         super().__init__(*args, **kwargs)
         self.campaign = campaign
-        self.fields["sector"].choices = Sector.choices
-        self.fields["target_group"].choices = TargetGroup.choices
-        self.fields["recognised_by"].choices = RecognisedBy.choices
         self.fields["description"].help_text = _("Tối đa %(limit)s ký tự.") % {"limit": f"{campaign.description_limit:,}".replace(",", ".")}
         self.fields["description"].widget.attrs["data-limit"] = campaign.description_limit
-        self.fields["decision_number"].label = _("Số quyết định (văn bản) công nhận")
 
     def clean_full_name(self):
         name = rules.clean_line(self.cleaned_data["full_name"])

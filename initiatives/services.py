@@ -1,5 +1,6 @@
 """Writes for submissions: a new initiative with its files, and the member's resubmission."""
 
+import functools
 import logging
 import os
 import re
@@ -55,12 +56,13 @@ def _save_files(initiative: Initiative, files: list, saved: list[str]) -> None:
         attachment.save()
 
 
-def _insert(obj, *, initiative_column: str | None = None) -> tuple[str, list]:
-    """The INSERT of the new `obj` as Django's save() writes it: every concrete field but the
-    automatic key, each value prepared by its own field (defaults, auto_now, the file's name).
+@functools.cache
+def _insert_statement(model, initiative_column: str | None) -> tuple[str, tuple]:
+    """The INSERT of a new `model` row as Django's save() writes it, built once: every concrete
+    field but the automatic key, and the fields whose values it takes, in order.
     `initiative_column` takes the id of the initiative inserted by the same statement."""
-    meta, quote = obj._meta, connection.ops.quote_name
-    columns, values, params = [], [], []
+    meta, quote = model._meta, connection.ops.quote_name
+    columns, values, fields = [], [], []
     for model_field in meta.local_concrete_fields:
         if model_field is meta.auto_field:
             continue
@@ -69,8 +71,15 @@ def _insert(obj, *, initiative_column: str | None = None) -> tuple[str, list]:
             values.append("(SELECT id FROM new)")
         else:
             values.append("%s")
-            params.append(model_field.get_db_prep_save(model_field.pre_save(obj, True), connection))
-    return f"INSERT INTO {quote(meta.db_table)} ({', '.join(columns)}) VALUES ({', '.join(values)})", params
+            fields.append(model_field)
+    return f"INSERT INTO {quote(meta.db_table)} ({', '.join(columns)}) VALUES ({', '.join(values)})", tuple(fields)
+
+
+def _insert(obj, *, initiative_column: str | None = None) -> tuple[str, list]:
+    """The INSERT of the new `obj`, each value prepared by its own field (defaults, auto_now,
+    the file's name)."""
+    sql, fields = _insert_statement(type(obj), initiative_column)
+    return sql, [f.get_db_prep_save(f.pre_save(obj, True), connection) for f in fields]
 
 
 def _store(initiative: Initiative, attachments: list[Attachment], history: StatusChange, counts: list) -> None:
