@@ -41,6 +41,7 @@ sys.path.insert(0, str(BASE_DIR))
 sys.path.insert(0, str(BASE_DIR / "scripts"))
 
 import load_submit  # noqa: E402
+from bench.settle import settle  # noqa: E402
 
 DOC = BASE_DIR / "docs" / "PERFORMANCE.md"
 START, END = "<!-- LOAD: written by bench/load.py -->", "<!-- /LOAD -->"
@@ -101,27 +102,6 @@ WRITTEN = ["initiatives_initiative", "initiatives_attachment", "initiatives_stat
            "quotas_progresscount", "quotas_progressweek", "bench_bare_insert"]
 
 
-def settle() -> str:
-    """Before each round, the same starting state for either server: the tables the load writes
-    vacuumed when the server's autovacuum is off (it would have run; unvacuumed rows slow every
-    index scan), and a checkpoint, so that no round pays for writing out the previous round's
-    pages. Returns what was done, for the report."""
-    from django.db import connection
-
-    done = []
-    with connection.cursor() as cursor:
-        cursor.execute("SHOW autovacuum")
-        if cursor.fetchone()[0] == "off":
-            cursor.execute(f"VACUUM (ANALYZE) {', '.join(WRITTEN)}")
-            done.append("VACUUM (ANALYZE) of the tables written (the server's autovacuum is off)")
-        cursor.execute("SELECT rolsuper OR pg_has_role(current_user, 'pg_checkpoint', 'MEMBER') FROM pg_roles WHERE rolname = current_user")
-        if cursor.fetchone()[0]:
-            cursor.execute("CHECKPOINT")
-            done.append("CHECKPOINT")
-    connection.close()
-    return " and ".join(done) or "nothing (no autovacuum to stand in for, no right to CHECKPOINT)"
-
-
 def workplaces(count: int, seed: int) -> list[tuple[str, str, str]]:
     """`count` grassroots unions of the open campaign's tree, with their province and superior."""
     from quotas.models import Level, Unit
@@ -176,7 +156,7 @@ def main() -> int:
     try:
         for round_ in range(args.rounds):
             for name, settings in (("bare insert view", "bench.bare_settings"), ("/submit/", "portal.settings")):
-                settled = settle()
+                settled = settle(WRITTEN)
                 server = serve(settings, args.port, media, log)
                 try:
                     seconds = args.seconds / args.rounds

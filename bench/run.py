@@ -68,6 +68,8 @@ from django.test import Client  # noqa: E402
 from django.test.utils import CaptureQueriesContext  # noqa: E402
 from django.utils import timezone  # noqa: E402
 
+from bench.settle import settle  # noqa: E402
+
 from initiatives.models import Initiative, StatusChange  # noqa: E402
 from quotas.models import Campaign, Level, Membership, ProgressCount, ProgressWeek, Role, Unit  # noqa: E402
 from quotas.selectors import current_campaign  # noqa: E402
@@ -415,7 +417,7 @@ def row_counts(campaign: Campaign) -> list[tuple[str, int]]:
     return counts
 
 
-def write_doc(*, command, started, results, naive_ms, fixtures, campaign, counts, n, load):
+def write_doc(*, command, started, results, naive_ms, fixtures, campaign, counts, n, load, settled):
     kept = ""
     if DOC.exists():
         text = DOC.read_text(encoding="utf-8")
@@ -444,6 +446,7 @@ def write_doc(*, command, started, results, naive_ms, fixtures, campaign, counts
         f"- Code: {code_version()}",
         f"- Load average (1 min) at start / end: {load[0]:.2f} / {load[1]:.2f} on {os.cpu_count()} cores — the machine is "
         "shared; anything well above 0 means other jobs competed for the CPUs and inflated the timings.",
+        f"- Before the run: {settled}.",
         *[f"- Machine: {line}" if i == 0 else f"  {line}" for i, line in enumerate(machine_note())],
         f"- Each page: 1 warm-up, 1 request under `CaptureQueriesContext` (queries, their SQL time), then {n} timed "
         "requests; median and p95 (nearest rank) of the wall time of `django.test.Client` (the whole Django stack, "
@@ -519,8 +522,10 @@ def main():
     if connection.vendor != "postgresql":
         raise SystemExit("bench/run.py measures PostgreSQL: set DATABASE_URL")
     started = timezone.localtime()
-    load_start = os.getloadavg()[0]
     call_command("createcachetable", verbosity=0)
+    settled = settle()
+    print(f"Before the run: {settled}")
+    load_start = os.getloadavg()[0]
 
     campaign = Campaign.objects.get(slug=args.campaign)
     fixtures = pick_fixtures(campaign)
@@ -623,7 +628,7 @@ def main():
                + " ".join(sys.argv[1:])).rstrip()
     if not args.no_write and not args.only:
         write_doc(command=command, started=started, results=results, naive_ms=naive_ms, fixtures=fixtures,
-                  campaign=campaign, counts=counts, n=n, load=(load_start, os.getloadavg()[0]))
+                  campaign=campaign, counts=counts, n=n, load=(load_start, os.getloadavg()[0]), settled=settled)
         print(f"\nWritten to {DOC.relative_to(BASE_DIR)}")
 
 

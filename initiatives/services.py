@@ -108,13 +108,17 @@ def _prepared_cursor():
     binding), so that the statement is prepared on a connection's first submission and later
     ones skip PostgreSQL's parsing and planning: a quarter of the database's work per submission
     (bench/load.py). Django's own queries keep binding on the client and are never prepared.
-    Wrapped as Django wraps its own cursors: errors translated, queries counted and logged when
-    asked (with their parameters; psycopg keeps no text of a server-bound statement to log)."""
+
+    psycopg keeps no text of a prepared statement for Django's query log, so while queries are
+    logged (DEBUG, a test counting them) the statement goes through Django's own cursor instead
+    and is logged like any other: the same SQL and parameters, unprepared."""
+    if connection.queries_logged:
+        return connection.cursor()
     import psycopg
 
+    connection.close_if_health_check_failed()
     connection.ensure_connection()
-    raw = psycopg.Cursor(connection.connection)
-    return connection.make_debug_cursor(raw) if connection.queries_logged else connection.make_cursor(raw)
+    return connection.make_cursor(psycopg.Cursor(connection.connection))
 
 
 def _store_at_once(initiative, attachments, history, counts) -> None:

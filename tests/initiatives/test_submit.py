@@ -341,3 +341,27 @@ def test_outside_a_transaction_a_submission_is_one_prepared_statement_all_or_not
     assert StatusChange.objects.filter(initiative__in=new_initiatives()).count() == 2
     assert len(stored_files(media)) == 2
     assert {(r.unit_id, r.phase_id): r.submitted for r in ProgressCount.objects.all()} == before
+
+
+def test_a_submission_takes_a_fixed_number_of_queries_all_in_the_log(client, demo):
+    """The workplace lookup, then the write: on PostgreSQL one statement (it shows in the query
+    log with its text, though in production it runs prepared), elsewhere a row at a time."""
+    from django.test.utils import CaptureQueriesContext
+
+    client.get("/submit/")  # the campaign is now held, as it is at the surge
+    data = submission()
+    with CaptureQueriesContext(connection) as queries:
+        assert client.post("/submit/", data)["Location"] == "/submit/done/"
+    sql = [q["sql"] for q in queries.captured_queries]
+    assert all(sql), sql
+    sql = [s for s in sql if not s.startswith(("SAVEPOINT", "RELEASE"))]  # the test's own transaction
+    assert sql[0].startswith('SELECT "quotas_unit"."id"')
+    if connection.vendor == "postgresql":
+        assert len(sql) == 2 and sql[1].startswith('WITH new AS (INSERT INTO "initiatives_initiative"')
+        assert new_initiatives().get().tracking_code in sql[1]
+    else:
+        writes = [s.split(" (")[0] for s in sql[1:]]
+        assert writes == [
+            'INSERT INTO "initiatives_initiative"', 'INSERT INTO "initiatives_attachment"',
+            'INSERT INTO "initiatives_statuschange"', "INSERT INTO quotas_progresscount", "INSERT INTO quotas_progressweek",
+        ], sql
