@@ -129,8 +129,7 @@ class WorkplaceMixin(forms.Form):
 
     def clean_unit(self):
         code = self.cleaned_data.get("unit")
-        found = list(Unit.objects.filter(code=code).order_by()[:1]) if code else []  # unique: no order to ask
-        unit = rules.check_workplace(found[0] if found else None, campaign=self.campaign)
+        unit = rules.check_workplace(Unit.by_code(code) if code else None, campaign=self.campaign)
         if self.allowed_units is not None and not self.allowed_units.filter(pk=unit.pk).exists():
             raise ValidationError(_("Bạn chỉ nhập hộ được cho các đơn vị mình phụ trách."), code="out_of_scope")
         return unit

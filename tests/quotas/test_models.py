@@ -50,6 +50,18 @@ def test_subtree_is_a_prefix_query(seed):
     assert "T79" not in codes
 
 
+def test_a_unit_is_found_by_its_code_in_one_query(seed, django_assert_num_queries):
+    stored = Unit.objects.get(code="GLA-STANLEY")
+    with django_assert_num_queries(1):
+        found = Unit.by_code("GLA-STANLEY")
+        assert (found.pk, found.path, found.level) == (stored.pk, stored.path, Level.GRASSROOTS)
+    assert found.name == stored.name  # the fields not read at first load when asked for
+    assert found.get_parent().code == "GLA"
+    with django_assert_num_queries(1):
+        assert Unit.by_code("NO-SUCH-UNIT") is None
+    assert Unit.by_code("gla-stanley") is None  # codes are matched as stored
+
+
 def test_search_name_ignores_diacritics_and_case(seed):
     assert Unit.objects.get(code="GLA-SONDONGA").search_name == "cd cong ty cp hang son dong a"
     assert Unit.objects.filter(search_name__contains="gia lam", level=Level.SUPERIOR).get().code == "GLA"
