@@ -1,0 +1,56 @@
+"""Each form gets fields of its own: the cheap copy (initiatives.forms.copy_field) makes what
+Django's deep copy makes."""
+
+import copy
+
+import pytest
+from django import forms
+
+from initiatives.forms import EditForm, SubmissionForm
+from quotas.selectors import current_campaign
+
+
+def _djangos_copy(fields):
+    return {name: copy.deepcopy(field) for name, field in fields.items()}
+
+
+@pytest.mark.parametrize("form_class", [SubmissionForm, EditForm])
+def test_a_forms_fields_are_copied_as_django_copies_them(form_class):
+    prototypes = form_class.base_fields
+    ours, django = copy.deepcopy(prototypes), _djangos_copy(prototypes)
+    assert list(ours) == list(django) == list(prototypes)
+    for name, field in ours.items():
+        expected, prototype = django[name], prototypes[name]
+        assert type(field) is type(expected) and type(field.widget) is type(expected.widget), name
+        assert field is not prototype and field.widget is not prototype.widget, name
+        assert vars(field).keys() == vars(expected).keys(), name
+        assert (field.label, field.required, field.help_text) == (expected.label, expected.required, expected.help_text)
+        assert field.widget.attrs == expected.widget.attrs and field.widget.attrs is not prototype.widget.attrs
+        assert field.error_messages == expected.error_messages
+        assert field.error_messages is not prototype.error_messages
+        assert field.validators == expected.validators and field.validators is not prototype.validators
+        if isinstance(field, forms.ChoiceField):
+            assert list(field.choices) == list(expected.choices) == list(field.widget.choices), name
+            assert field.choices is not prototype.choices and field.widget.choices is not prototype.widget.choices
+
+
+def test_what_one_form_changes_in_its_fields_no_other_form_sees(demo):
+    campaign = current_campaign()
+    first = SubmissionForm(campaign=campaign)
+    first.fields["unit"].choices = [("X", "x")]
+    first.fields["sector"].choices = [("enterprise", "only")]
+    first.fields["phone"].widget.attrs["placeholder"] = "changed"
+    first.fields["phone"].error_messages["required"] = "changed"
+    first.fields["title"].validators.append(lambda value: None)
+    first.fields["email"].help_text = "changed"
+
+    second = SubmissionForm(campaign=campaign)
+    assert list(second.fields["unit"].choices) == []
+    assert len(second.fields["sector"].choices) > 1 and len(second.fields["sector"].widget.choices) > 1
+    assert second.fields["phone"].widget.attrs["placeholder"] == "09xx xxx xxx"
+    assert second.fields["phone"].error_messages["required"] != "changed"
+    assert second.fields["title"].validators == SubmissionForm.base_fields["title"].validators
+    assert second.fields["email"].help_text != "changed"
+    # The description's limit is set per form from its campaign, on its own widget.
+    assert second.fields["description"].widget.attrs["data-limit"] == campaign.description_limit
+    assert "data-limit" not in SubmissionForm.base_fields["description"].widget.attrs
