@@ -319,3 +319,34 @@ def test_a_province_reviewer_sees_the_same_queue_as_its_district_through_the_wid
         assert listing(province, **params) == listing(users["district"], **params), params
     rows, counts = listing(province)
     assert len(rows) >= 5 and counts  # the demo's initiatives, all under Hà Nội
+
+
+def _database_options(**env) -> str:
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    script = "import portal.settings as s; print(s.DATABASES['default'].get('OPTIONS', {}).get('options', ''))"
+    result = subprocess.run(
+        [sys.executable, "-c", script], cwd=Path(__file__).resolve().parents[2],
+        env={"PATH": os.environ["PATH"], "DEBUG": "true", **env}, capture_output=True, text=True, timeout=60,
+    )
+    assert result.returncode == 0, result.stderr
+    return result.stdout.strip()
+
+
+def test_the_portals_queries_are_planned_without_parallel_workers(db):
+    """A province's review queue was planned in parallel, every unit walked to find its range
+    (bench/run.py: its status counts 26-36 ms against 8 ms without workers). The portal's
+    PostgreSQL connections turn parallel query off; an empty setting leaves the server's own."""
+    from django.db import connection
+
+    postgres = "postgres://portal@127.0.0.1:5432/portal"
+    assert _database_options(DATABASE_URL=postgres) == "-c max_parallel_workers_per_gather=0"
+    assert _database_options(DATABASE_URL=postgres, DB_PARALLEL_WORKERS_PER_GATHER="") == ""
+    assert _database_options(DATABASE_URL="sqlite:///:memory:") == ""
+    if connection.vendor == "postgresql":  # and the test run's own connection has it
+        with connection.cursor() as cursor:
+            cursor.execute("SHOW max_parallel_workers_per_gather")
+            assert cursor.fetchone()[0] == "0"
