@@ -5,6 +5,7 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import Http404, JsonResponse
 from django.shortcuts import redirect, render
+from django.utils import translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
@@ -130,9 +131,22 @@ def submit(request):
     return render(
         request,
         "initiatives/submit.html",
-        {"form": form, "campaign": campaign, "phase": phase, "entering_for_others": allowed is not None},
+        {
+            "form": form, "campaign": campaign, "phase": phase, "entering_for_others": allowed is not None,
+            "blank_form_key": blank_form_key(form, campaign),
+        },
         status=status,
     )
+
+
+def blank_form_key(form, campaign) -> str | None:
+    """The key the blank form's fields are kept under, rendered, for a minute: every member who
+    opens /submit/ gets the same fields (the CSRF token is outside them), and rendering them took
+    most of the page's time (bench/run.py). None for a form with anything in it: what was typed,
+    errors, a workplace preselected from the QR code's link."""
+    if form.is_bound or any(form.initial.values()):
+        return None
+    return f"{campaign.pk}:{campaign.description_limit}:{translation.get_language()}"
 
 
 @never_cache

@@ -43,6 +43,34 @@ def test_unit_in_the_address_preselects_the_workplace(client, demo):
         assert re.search(rf'<option value="{code}" selected>', html), code
 
 
+def test_the_blank_form_is_rendered_once_for_everyone_a_filled_one_each_time(client, demo):
+    from django.test import Client
+
+    def fields(response):
+        html = response.content.decode()
+        return html[html.index('<fieldset class="form-section">'):html.index('class="btn btn-danger btn-lg')]
+
+    def token(response):
+        return re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', response.content.decode()).group(1)
+
+    partial = "initiatives/_submit_fields.html"
+    first = client.get("/submit/")
+    assert partial in [t.name for t in first.templates]
+    other = Client().get("/submit/")  # another member: the kept fields, a token of their own
+    assert partial not in [t.name for t in other.templates]
+    assert fields(other) == fields(first) and token(other) != token(first)
+    assert 'name="full_name"' in fields(other) and 'data-limit="2000"' in fields(other)
+
+    # A preselected workplace, and a form sent back with errors, are rendered for their visitor.
+    preselected = client.get("/submit/?unit=GLA-LIXIL")
+    assert partial in [t.name for t in preselected.templates]
+    assert re.search(r'<option value="GLA-LIXIL" selected>', preselected.content.decode())
+    sent = client.post("/submit/", submission(title="", full_name="Trần Thị Bình"))
+    assert partial in [t.name for t in sent.templates]
+    html = sent.content.decode()
+    assert 'value="Trần Thị Bình"' in html and "Trường này là bắt buộc." in html
+
+
 def test_a_valid_submission_is_stored_with_its_file_and_a_code(client, demo, media):
     response = client.post("/submit/", submission())
     assert response.status_code == 302 and response["Location"] == "/submit/done/"
