@@ -56,7 +56,7 @@ def test_a_unit_is_found_by_its_code_in_one_query(seed, django_assert_num_querie
         found = Unit.by_code("GLA-STANLEY")
         assert (found.pk, found.path, found.level) == (stored.pk, stored.path, Level.GRASSROOTS)
     assert found.name == stored.name  # the fields not read at first load when asked for
-    assert found.get_parent().code == "GLA"
+    assert Unit.objects.get_parent(found).code == "GLA"
     with django_assert_num_queries(1):
         assert Unit.by_code("NO-SUCH-UNIT") is None
     assert Unit.by_code("gla-stanley") is None  # codes are matched as stored
