@@ -184,6 +184,22 @@ def test_admin_progress_view_lists_units_with_totals(client, users):
     assert "Stanley" in below
 
 
+def test_admin_progress_figures_are_each_units_maintained_counts(client, users):
+    from quotas.models import ProgressCount
+
+    client.force_login(users["admin"])
+    campaign = Campaign.objects.get(is_open=True)
+    listed = client.get("/admin/quotas/unitprogress/", {"campaign": campaign.pk}).context_data["cl"].result_list
+    assert len(listed) == 25
+    for unit in listed:
+        for phase in campaign.phases.all():
+            row = ProgressCount.objects.filter(unit=unit, phase=phase).first()
+            expected = (row.target, row.submitted, row.approved) if row else (0, 0, 0)
+            n = phase.number
+            assert (getattr(unit, f"target_{n}"), getattr(unit, f"submitted_{n}"), getattr(unit, f"approved_{n}")) == expected
+    assert any(unit.submitted_1 for unit in listed) and any(unit.target_2 for unit in listed)
+
+
 def test_home_shows_totals_and_a_ranking_without_personal_data(client, demo):
     html = client.get("/").content.decode()
     assert "Bảng xếp hạng thi đua" in html and "5.342" in html
