@@ -122,11 +122,15 @@ if DATABASES["default"]["ENGINE"].endswith("postgresql"):
     # No parallel query for the portal's own queries: its pages read a few thousand index
     # entries, where starting workers costs more than it saves, and the planner's parallel plans
     # for a province's review queue walked every unit (bench/run.py: the queue's status counts,
-    # 26-36 ms in parallel, 8 ms not). Behind a pooler that refuses startup options, leave this
-    # empty and set it on the database role instead (DEPLOY.md).
-    parallel = os.environ.get("DB_PARALLEL_WORKERS_PER_GATHER", "0")
+    # 26-36 ms in parallel, 8 ms not). Sent as a startup option, added to any DATABASE_URL gives.
+    # A transaction-mode pooler (the DB_PREPARED_STATEMENTS=false case) refuses startup options:
+    # there it is left out unless asked for, and set on the database role instead (DEPLOY.md).
+    parallel = os.environ.get(
+        "DB_PARALLEL_WORKERS_PER_GATHER", "0" if envbool("DB_PREPARED_STATEMENTS", "true") else ""
+    )
     if parallel:
-        DATABASES["default"]["OPTIONS"]["options"] = f"-c max_parallel_workers_per_gather={int(parallel)}"
+        options = DATABASES["default"]["OPTIONS"]
+        options["options"] = f"{options.get('options', '')} -c max_parallel_workers_per_gather={int(parallel)}".strip()
 if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
     # The review queue's covering index (INCLUDE) is PostgreSQL's; SQLite builds it without the
     # extra columns, which is all the demo needs: not worth a warning on every command.

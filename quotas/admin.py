@@ -404,8 +404,6 @@ class BelowPercent(admin.SimpleListFilter):
         return queryset
 
 
-
-
 @admin.register(UnitProgress)
 class UnitProgressAdmin(ReadOnlyAdmin, admin.ModelAdmin):
     """Targets and counts of both phases per unit, from the maintained counts (quotas/progress.py)."""

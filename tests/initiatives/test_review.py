@@ -345,6 +345,15 @@ def test_the_portals_queries_are_planned_without_parallel_workers(db):
     postgres = "postgres://portal@127.0.0.1:5432/portal"
     assert _database_options(DATABASE_URL=postgres) == "-c max_parallel_workers_per_gather=0"
     assert _database_options(DATABASE_URL=postgres, DB_PARALLEL_WORKERS_PER_GATHER="") == ""
+    # Added to what the address already asks for, not instead of it.
+    assert _database_options(DATABASE_URL=postgres + "?options=-c%20search_path%3Dportal") == (
+        "-c search_path=portal -c max_parallel_workers_per_gather=0"
+    )
+    # Behind a transaction-mode pooler, which refuses startup options, only when asked for.
+    assert _database_options(DATABASE_URL=postgres, DB_PREPARED_STATEMENTS="false") == ""
+    assert _database_options(
+        DATABASE_URL=postgres, DB_PREPARED_STATEMENTS="false", DB_PARALLEL_WORKERS_PER_GATHER="0"
+    ) == "-c max_parallel_workers_per_gather=0"
     assert _database_options(DATABASE_URL="sqlite:///:memory:") == ""
     if connection.vendor == "postgresql":  # and the test run's own connection has it
         with connection.cursor() as cursor:
