@@ -1,3 +1,4 @@
+import functools
 import logging
 
 from django.conf import settings
@@ -143,10 +144,24 @@ def blank_form_key(form, campaign) -> str | None:
     """The key the blank form's fields are kept under, rendered, for a minute: every member who
     opens /submit/ gets the same fields (the CSRF token is outside them), and rendering them took
     most of the page's time (bench/run.py). None for a form with anything in it: what was typed,
-    errors, a workplace preselected from the QR code's link."""
+    errors, a workplace preselected from the QR code's link. The key names the form's code and
+    template as deployed, so that a new release never serves the fields of the one before."""
     if form.is_bound or any(form.initial.values()):
         return None
-    return f"{campaign.pk}:{campaign.description_limit}:{translation.get_language()}"
+    return f"{_form_version()}:{campaign.pk}:{campaign.description_limit}:{translation.get_language()}"
+
+
+@functools.cache
+def _form_version() -> str:
+    import hashlib
+    from pathlib import Path
+
+    from django.template.loader import get_template
+
+    from initiatives import forms
+
+    sources = [Path(forms.__file__).read_bytes(), Path(get_template("initiatives/_submit_fields.html").origin.name).read_bytes()]
+    return hashlib.sha256(b"\0".join(sources)).hexdigest()[:12]
 
 
 @never_cache

@@ -44,6 +44,7 @@ def test_unit_in_the_address_preselects_the_workplace(client, demo):
 
 
 def test_the_blank_form_is_rendered_once_for_everyone_a_filled_one_each_time(client, demo):
+    from django.conf import settings
     from django.test import Client
 
     def fields(response):
@@ -60,6 +61,9 @@ def test_the_blank_form_is_rendered_once_for_everyone_a_filled_one_each_time(cli
     assert partial not in [t.name for t in other.templates]
     assert fields(other) == fields(first) and token(other) != token(first)
     assert 'name="full_name"' in fields(other) and 'data-limit="2000"' in fields(other)
+    english = Client()  # another language: fields of its own
+    english.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    assert partial in [t.name for t in english.get("/submit/").templates]
 
     # A preselected workplace, and a form sent back with errors, are rendered for their visitor.
     preselected = client.get("/submit/?unit=GLA-LIXIL")
