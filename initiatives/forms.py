@@ -1,6 +1,7 @@
 """The submission form: validation only. The rules live in `initiatives.rules`."""
 
 import copy
+import functools
 
 from django import forms
 from django.core.exceptions import ValidationError
@@ -193,13 +194,28 @@ def _clone(obj):
     return clone
 
 
+@functools.cache
+def _plain(kind: type) -> bool:
+    """Copied by Django's own rules, with none of the copy module's hooks of its own."""
+    copiers = _PLAIN_FIELD_COPY if issubclass(kind, forms.Field) else _PLAIN_WIDGET_COPY
+    return kind.__deepcopy__ in copiers and not any(hasattr(kind, hook) for hook in ("__copy__", "__setstate__"))
+
+
+def _grouped(choices) -> bool:
+    return isinstance(choices, list) and any(isinstance(value, (list, tuple)) for _key, value in choices)
+
+
 def copy_field(field: forms.Field, memo: dict) -> forms.Field:
     """The copy Django's Field.__deepcopy__ makes (and ChoiceField's, and their widgets'): the
     field and its widget cloned, their attributes, messages, validators and choices in lists
     of their own; the choices themselves, fixed pairs, shared. Without the copy module's
     general machinery, which cost a submission 7 % of its instructions (callgrind). A field or
-    widget with copying rules of its own keeps them."""
-    if type(field).__deepcopy__ not in _PLAIN_FIELD_COPY or type(field.widget).__deepcopy__ not in _PLAIN_WIDGET_COPY:
+    widget with copying rules of its own, or grouped choices, gets Django's deep copy."""
+    if (
+        not _plain(type(field))
+        or not _plain(type(field.widget))
+        or _grouped(getattr(field, "_choices", None))
+    ):
         return copy.deepcopy(field, memo)
     result = memo[id(field)] = _clone(field)
     widget = result.widget = _clone(field.widget)

@@ -54,3 +54,21 @@ def test_what_one_form_changes_in_its_fields_no_other_form_sees(demo):
     # The description's limit is set per form from its campaign, on its own widget.
     assert second.fields["description"].widget.attrs["data-limit"] == campaign.description_limit
     assert "data-limit" not in SubmissionForm.base_fields["description"].widget.attrs
+
+
+def test_a_field_with_grouped_choices_or_copy_rules_of_its_own_gets_djangos_copy():
+    from initiatives.forms import copy_field
+
+    grouped = forms.ChoiceField(choices=[("Nhóm A", [("a", "A")]), ("b", "B")])
+    copied = copy_field(grouped, {})
+    assert copied.choices == grouped.choices and copied.choices[0][1] is not grouped.choices[0][1]
+
+    class Counted(forms.CharField):
+        copies = 0
+
+        def __deepcopy__(self, memo):
+            Counted.copies += 1
+            return super().__deepcopy__(memo)
+
+    copy_field(Counted(), {})
+    assert Counted.copies == 1
