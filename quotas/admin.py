@@ -417,7 +417,7 @@ class UnitProgressAdmin(ReadOnlyAdmin, admin.ModelAdmin):
     change_list_template = "admin/quotas/unitprogress/change_list.html"
 
     def get_queryset(self, request):
-        chooser = CampaignChoice(request, request.GET.dict(), UnitProgress, self)
+        chooser = CampaignChoice(request, dict(request.GET.lists()), UnitProgress, self)  # lists, as the admin passes them
         campaign = chooser.campaign()
         qs = super().get_queryset(request).filter(path_condition(scope_paths(request.user, [Role.DISTRICT_STAFF])))
         if campaign is None:

@@ -200,6 +200,18 @@ def test_admin_progress_figures_are_each_units_maintained_counts(client, users):
     assert any(unit.submitted_1 for unit in listed) and any(unit.target_2 for unit in listed)
 
 
+def test_the_admin_progress_list_reads_the_whole_campaign_number(client, users, monkeypatch):
+    """Its campaign chooser was given the query string as plain strings where the admin passes
+    lists, so it took the last character: campaign 20 read as 0, and the list came out empty."""
+    from quotas.admin import CampaignChoice
+
+    seen = []
+    monkeypatch.setattr(CampaignChoice, "campaign", lambda self: seen.append(self.value()) or campaign())
+    client.force_login(users["admin"])
+    assert client.get("/admin/quotas/unitprogress/", {"campaign": "20"}).status_code == 200
+    assert seen and set(seen) == {"20"}
+
+
 def test_home_shows_totals_and_a_ranking_without_personal_data(client, demo):
     html = client.get("/").content.decode()
     assert "Bảng xếp hạng thi đua" in html and "5.342" in html
