@@ -116,18 +116,15 @@ if DATABASES["default"]["ENGINE"].endswith("postgresql"):
     # initiatives.services): prepared on a connection's first use. Django's own queries bind
     # their parameters on the client and are never prepared. Behind a transaction-mode pooler
     # (PgBouncer without prepared-statement support), set DB_PREPARED_STATEMENTS=false.
-    DATABASES["default"].setdefault("OPTIONS", {})["prepare_threshold"] = (
-        0 if envbool("DB_PREPARED_STATEMENTS", "true") else None
-    )
+    prepared = envbool("DB_PREPARED_STATEMENTS", "true")
+    DATABASES["default"].setdefault("OPTIONS", {})["prepare_threshold"] = 0 if prepared else None
     # No parallel query for the portal's own queries: its pages read a few thousand index
     # entries, where starting workers costs more than it saves, and the planner's parallel plans
     # for a province's review queue walked every unit (bench/run.py: the queue's status counts,
     # 26-36 ms in parallel, 8 ms not). Sent as a startup option, added to any DATABASE_URL gives.
     # A transaction-mode pooler (the DB_PREPARED_STATEMENTS=false case) refuses startup options:
     # there it is left out unless asked for, and set on the database role instead (DEPLOY.md).
-    parallel = os.environ.get(
-        "DB_PARALLEL_WORKERS_PER_GATHER", "0" if envbool("DB_PREPARED_STATEMENTS", "true") else ""
-    )
+    parallel = os.environ.get("DB_PARALLEL_WORKERS_PER_GATHER", "0" if prepared else "")
     if parallel:
         options = DATABASES["default"]["OPTIONS"]
         options["options"] = f"{options.get('options', '')} -c max_parallel_workers_per_gather={int(parallel)}".strip()
