@@ -376,10 +376,15 @@ def unit_total(unit: Unit, campaign: Campaign) -> Row:
     return Row(unit, _cells([unit.pk], phases)[unit.pk])
 
 
+def lists_subtree(unit: Unit) -> bool:
+    """A district's table lists its whole subtree (its grassroots unions, grouped by block);
+    any other unit's, its direct children."""
+    return unit.level == Level.SUPERIOR
+
+
 def children_of(unit: Unit):
-    """The rows a unit's table lists: a district's grassroots unions, or any other unit's
-    direct children."""
-    if unit.level == Level.SUPERIOR:
+    """The rows a unit's table lists (see lists_subtree)."""
+    if lists_subtree(unit):
         return Unit.objects.filter(path__startswith=unit.path, level=Level.GRASSROOTS)
     return Unit.objects.filter(path__startswith=unit.path, depth=unit.depth + 1)
 
@@ -392,11 +397,11 @@ def table(unit: Unit, campaign: Campaign) -> tuple[list[Group], Row]:
         UnitRef(*values)
         for values in children_of(unit).order_by("search_name").values_list("pk", "code", "name", "level", "block")
     ]
-    # A district's children are its whole subtree below it; anything else's, one level of it.
-    cells = _cells([u.pk for u in children] + [unit.pk], phases, subtree=unit if unit.level == Level.SUPERIOR else None)
+    whole_subtree = lists_subtree(unit)
+    cells = _cells([u.pk for u in children] + [unit.pk], phases, subtree=unit if whole_subtree else None)
     total = Row(unit, cells[unit.pk])
     rows = [Row(u, cells[u.pk]) for u in children]
-    if unit.level != Level.SUPERIOR:
+    if not whole_subtree:
         return [Group("", "", rows, total)], total
     groups = []
     for block, label in Block.choices:
