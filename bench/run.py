@@ -181,6 +181,25 @@ def pick_fixtures(campaign: Campaign) -> dict:
     }
 
 
+DEEP_PAGE = 5_000  # "page 5,000 of a list costs what page 1 costs" (the issue)
+
+
+def deep_cursor(user, campaign: Campaign, page: int) -> tuple[str, int]:
+    """The review queue's `after=` cursor that opens page `page` of `user`'s queue (newest
+    first, 25 a page), or of its last page if the scope has fewer: the cursor of the last row
+    of the page before, found once here with an OFFSET (the page itself is then read from the
+    cursor, as a reviewer clicking "next" that many times would)."""
+    from initiatives.pagination import _encode
+    from initiatives.review_views import PAGE_SIZE
+    from initiatives.selectors import initiatives_visible_to
+
+    rows = initiatives_visible_to(user).filter(campaign=campaign).order_by("-submitted_at", "-pk")
+    total = rows.count()
+    page = max(2, min(page, math.ceil(total / PAGE_SIZE)))
+    before = rows.values_list("submitted_at", "pk")[(page - 1) * PAGE_SIZE - 1]
+    return _encode(*before), page
+
+
 def submission_factory(district: Unit, unit: Unit, province: Unit):
     open_campaign = current_campaign()
     if open_campaign is None or not open_campaign.is_open:
@@ -568,8 +587,15 @@ def main():
             Case("`/review/` first page", label, "review", f"/review/{q}", user=user),
             Case("`/review/?status=approved&phase=1`", label, "review", f"/review/{q}&status=approved&phase=1", user=user),
             Case("`/review/?q=tiet kiem dien`", label, "review", f"/review/{q}&q=tiet%20kiem%20dien", user=user),
+            Case("`/review/?sort=title` (A–Z)", label, "review", f"/review/{q}&sort=title", user=user),
             Case("`/review/<id>/` detail", label, "review", f"/review/{detail}/", user=user),
         ]
+    for label, user in (("district staff", "bench_district"), ("national admin", "bench_admin")):
+        # Deep in the queue: keyset pages cost what the first does (the district has fewer
+        # than 5,000 pages: its last one).
+        after, page = deep_cursor(User.objects.get(username=user), campaign, DEEP_PAGE)
+        cases.append(Case(f"`/review/` page {page:,} (keyset `after=`)", label, "review",
+                          f"/review/{q}&after={after}", user=user))
     cases += [
         Case(f"`/progress/` district {f['district'].code}", "district staff", "progress",
              f"/progress/{q}&unit={f['district'].code}", user="bench_district", report=True),
