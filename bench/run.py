@@ -588,6 +588,8 @@ def main():
             Case("`/review/?status=approved&phase=1`", label, "review", f"/review/{q}&status=approved&phase=1", user=user),
             Case("`/review/?q=tiet kiem dien`", label, "review", f"/review/{q}&q=tiet%20kiem%20dien", user=user),
             Case("`/review/?sort=title` (A–Z)", label, "review", f"/review/{q}&sort=title", user=user),
+            Case("`/review/?target_group=agriculture`", label, "review", f"/review/{q}&target_group=agriculture",
+                 user=user),
             Case("`/review/<id>/` detail", label, "review", f"/review/{detail}/", user=user),
         ]
     for label, user in (("district staff", "bench_district"), ("national admin", "bench_admin")):
