@@ -179,13 +179,6 @@ class Initiative(models.Model):
             # The queue sorted by title (A–Z) for a province or the nation: without it the
             # database sorted a whole campaign for each page (a million rows: 500 ms a page).
             models.Index(fields=["campaign", "title", "id"], name="initiative_campaign_title"),
-            # The queue filtered by target group ("Đối tượng"): its status counts and, for a
-            # district, its page read this index alone (the group is not among the scope
-            # index's columns: a province's counts read 60,000 rows, 415 ms; now 35 ms).
-            models.Index(
-                fields=["campaign", "target_group", "status"], include=["unit", "submitted_at", "id"],
-                name="initiative_campaign_group",
-            ),
             # The review queue's keyset order within a campaign, phase and status.
             models.Index(
                 fields=["campaign", "phase", "status", "-submitted_at", "-id"], name="initiative_queue_order"
