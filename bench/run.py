@@ -590,6 +590,7 @@ def main():
             Case("`/review/?sort=title` (A–Z)", label, "review", f"/review/{q}&sort=title", user=user),
             Case("`/review/?target_group=agriculture`", label, "review", f"/review/{q}&target_group=agriculture",
                  user=user),
+            Case("`/review/?block=school`", label, "review", f"/review/{q}&block=school", user=user),
             Case("`/review/<id>/` detail", label, "review", f"/review/{detail}/", user=user),
         ]
     for label, user in (("district staff", "bench_district"), ("national admin", "bench_admin")):
