@@ -160,9 +160,12 @@ class Initiative(models.Model):
             # A scope's initiatives by unit: the review queue's status counts, its first page
             # (newest first) and its search read this index alone, never the table
             # (PostgreSQL's INCLUDE). The search text makes the index 1.8 times wider, and spares
-            # a district's search a visit to every one of its rows (measured: 67 → 5 ms).
+            # a district's search a visit to every one of its rows (measured: 67 → 5 ms). The
+            # target group is there for a district's queue filtered by it (4,000 heap visits a
+            # page without it: 25 → 5 ms).
             models.Index(
-                fields=["unit", "phase", "status"], include=["campaign", "submitted_at", "id", "search_text"],
+                fields=["unit", "phase", "status"],
+                include=["campaign", "submitted_at", "id", "search_text", "target_group"],
                 name="initiative_scope_covering",
             ),
             # Possible duplicates (same ID number in a campaign) and a person's data requests.
@@ -179,6 +182,17 @@ class Initiative(models.Model):
             # The queue sorted by title (A–Z) for a province or the nation: without it the
             # database sorted a whole campaign for each page (a million rows: 500 ms a page).
             models.Index(fields=["campaign", "title", "id"], name="initiative_campaign_title"),
+            # The queue filtered by target group in a province or the nation: its status counts
+            # and its newest first from the index alone (a million rows: 420 → 5 ms for the
+            # nation, 650 → 15 ms for a province of 23,000 unions, whose units are hashed against
+            # it). Partial, so that only a query naming a group can use it: as a full index it
+            # was the narrowest with campaign, unit and status, and the planner walked it for the
+            # nation's queue filtered by block, probing each row's unit (13 → 330 ms; the groups
+            # come in blocks, and its order met the schools last).
+            models.Index(
+                fields=["campaign", "target_group", "-submitted_at", "-id"], include=["status", "unit"],
+                condition=Q(target_group__in=TargetGroup.values), name="initiative_campaign_group",
+            ),
             # The review queue's keyset order within a campaign, phase and status.
             models.Index(
                 fields=["campaign", "phase", "status", "-submitted_at", "-id"], name="initiative_queue_order"

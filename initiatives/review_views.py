@@ -7,6 +7,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.db import connection
 from django.core.exceptions import ValidationError
+from django.db.models import Q
 from django.http import FileResponse, Http404, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -31,23 +32,25 @@ PAGE_SIZE = 25
 INLINE_TYPES = {"image/jpeg", "image/png", "application/pdf"}
 
 
-def _scoped(request):
+def _scoped(request, units: Q | None = None):
     if not has_review_access(request.user):
         raise Http404
-    return initiatives_visible_to(request.user)
+    return initiatives_visible_to(request.user, units)
 
 
-def _filtered(queryset, data: dict, campaign):
-    """Apply the queue's filters except status (the status counts are taken across it)."""
-    queryset = queryset.filter(campaign=campaign)
+def _filtered(request, data: dict, campaign):
+    """The user's initiatives of `campaign` through the queue's filters except status (the
+    status counts are taken across it). The filters on the unit narrow the scope's units."""
+    units = Q()
+    if data.get("unit"):
+        units &= Q(code=data["unit"].strip().upper())
+    if data.get("block"):
+        units &= Q(block=data["block"])
+    queryset = _scoped(request, units or None).filter(campaign=campaign)
     if data.get("q"):
         queryset = queryset.filter(search_text__contains=fold(data["q"]))
     if data.get("phase"):
         queryset = queryset.filter(phase_id__in=[p.pk for p in campaign.phases.all() if p.number == data["phase"]])
-    if data.get("unit"):
-        queryset = queryset.filter(unit__code=data["unit"].strip().upper())
-    if data.get("block"):
-        queryset = queryset.filter(unit__block=data["block"])
     if data.get("target_group"):
         queryset = queryset.filter(target_group=data["target_group"])
     tz = timezone.get_current_timezone()
@@ -61,14 +64,15 @@ def _filtered(queryset, data: dict, campaign):
 @login_required
 @require_safe
 def queue(request):
-    scoped = _scoped(request)
+    if not has_review_access(request.user):
+        raise Http404
     form = QueueFilterForm(request.GET or None)
     data = form.cleaned_data if form.is_valid() else {}
     slug = request.GET.get("campaign", "")
     campaign = (Campaign.objects.filter(slug=slug).first() if slug else None) or current_campaign()
     if campaign is None:
         raise Http404
-    filtered = _filtered(scoped, data, campaign)
+    filtered = _filtered(request, data, campaign)
     # A text search can match half the country: its tabs show no counts (a bitmap scan cannot
     # stop early), the page itself is the newest matches.
     counts, capped = status_counts_capped(filtered) if not data.get("q") else ({}, False)
