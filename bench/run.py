@@ -400,12 +400,14 @@ def machine_note() -> list[str]:
         c.execute("SELECT version()")
         version = c.fetchone()[0].split(" on ")[0]
         settings = []
-        for name in ("shared_buffers", "work_mem", "effective_cache_size", "max_parallel_workers_per_gather", "jit"):
+        for name in ("shared_buffers", "work_mem", "effective_cache_size", "max_parallel_workers_per_gather",
+                     "random_page_cost", "jit"):
             c.execute(f"SHOW {name}")
             settings.append(f"{name}={c.fetchone()[0]}")
     return [
         f"{cpu}, {os.cpu_count()} cores, {mem}; {platform.system()} {platform.release()}",
-        f"{version} on the same machine ({', '.join(settings)}; defaults, untuned)",
+        f"{version} on the same machine, as the portal's connections see it ({', '.join(settings)}; "
+        "the server's own configuration untuned)",
         f"Python {platform.python_version()}, Django {django.get_version()}; one process, in-process test client, DEBUG off",
     ]
 

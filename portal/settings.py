@@ -124,10 +124,20 @@ if DATABASES["default"]["ENGINE"].endswith("postgresql"):
     # 26-36 ms in parallel, 8 ms not). Sent as a startup option, added to any DATABASE_URL gives.
     # A transaction-mode pooler (the DB_PREPARED_STATEMENTS=false case) refuses startup options:
     # there it is left out unless asked for, and set on the database role instead (DEPLOY.md).
-    parallel = os.environ.get("DB_PARALLEL_WORKERS_PER_GATHER", "0" if prepared else "")
-    if parallel:
+    #
+    # Random page reads costed as what they are on an SSD with the working set cached, 1.1 (the
+    # default 4 prices a disk seek): otherwise the planner read a whole campaign's progress rows
+    # and hashed them against a district's thousand unions rather than look up each union's two
+    # rows (bench/run.py: the largest district's /progress/ table, 52 → 5 ms of SQL; the plan
+    # flipped between the two with each ANALYZE).
+    startup = {
+        "max_parallel_workers_per_gather": os.environ.get("DB_PARALLEL_WORKERS_PER_GATHER", "0" if prepared else ""),
+        "random_page_cost": os.environ.get("DB_RANDOM_PAGE_COST", "1.1" if prepared else ""),
+    }
+    flags = " ".join(f"-c {name}={float(value):g}" for name, value in startup.items() if value)
+    if flags:
         options = DATABASES["default"]["OPTIONS"]
-        options["options"] = f"{options.get('options', '')} -c max_parallel_workers_per_gather={int(parallel)}".strip()
+        options["options"] = f"{options.get('options', '')} {flags}".strip()
 if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
     # The review queue's covering index (INCLUDE) is PostgreSQL's; SQLite builds it without the
     # extra columns, which is all the demo needs: not worth a warning on every command.
