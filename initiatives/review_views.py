@@ -2,6 +2,7 @@
 up through `initiatives_visible_to`, so anything outside the user's units answers 404."""
 
 import datetime as dt
+from dataclasses import dataclass
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -26,6 +27,7 @@ from initiatives.selectors import (
 from initiatives.workflow import IllegalMove, decisions_from, initiative_decide
 from quotas.models import Campaign, Role
 from quotas.selectors import current_campaign, scope_paths
+from quotas.templatetags.progress_tags import num
 from quotas.text import fold
 
 PAGE_SIZE = 25
@@ -75,8 +77,7 @@ def queue(request):
     filtered = _filtered(request, data, campaign)
     # A text search can match half the country: its tabs show no counts (a bitmap scan cannot
     # stop early), the page itself is the newest matches.
-    counts, capped = status_counts_capped(filtered) if not data.get("q") else ({}, False)
-    status_counts = [(value, label, counts.get(value, 0)) for value, label in Status.choices]
+    counts, capped = status_counts_capped(filtered) if not data.get("q") else (None, False)
     if data.get("status"):
         filtered = filtered.filter(status=data["status"])
     key, descending, _label = SORTS.get(data.get("sort") or "newest", SORTS["newest"])
@@ -92,12 +93,10 @@ def queue(request):
     return render(request, "initiatives/review/queue.html", {
         "form": form,
         "page": page,
-        "status_counts": status_counts,
-        "total": sum(counts.values()),
+        "tabs": status_tabs(params, counts, capped, data.get("status", "")),
         "capped": capped,
-        "counted": not data.get("q"),
+        "count_cap": num(COUNT_CAP),
         "campaign": campaign,
-        "active_status": data.get("status", ""),
         "query_string": params.urlencode(),
         "bulk_form": BulkDecisionForm(),
         "can_bulk": reviews_anything(request.user),
@@ -107,9 +106,43 @@ def queue(request):
 COUNT_CAP = 10_000
 
 
-def status_counts_capped(queryset, cap: int = COUNT_CAP) -> tuple[dict, bool]:
-    """Counts per status over at most `cap + 1` rows, in one pass: never a COUNT(*) over the
-    whole table. If the cap is reached, the counts are lower bounds (shown with a "+")."""
+@dataclass
+class Tab:
+    label: str
+    href: str
+    count: str  # "" when not counted (a search)
+    active: bool
+    status: str = ""
+
+
+def status_tabs(params, counts: dict | None, capped: bool, active: str) -> list[Tab]:
+    """"All" and one tab per status, each keeping the other filters, with their counts. When
+    the count stopped at the cap, "All" says "10.000+" and the statuses say nothing: the rows
+    counted are the first the index gave, not a sample (the nation's first 10,001 were all
+    approved). A search is not counted: no numbers at all."""
+    others = params.copy()
+    others.pop("status", None)
+
+    def href(status: str = "") -> str:
+        query = others.copy()
+        if status:
+            query["status"] = status
+        return "?" + query.urlencode()
+
+    counted = counts is not None
+    total = num(COUNT_CAP) + "+" if capped else num(sum((counts or {}).values())) if counted else ""
+    tabs = [Tab(_("Tất cả"), href(), total, not active)]
+    for value, label in Status.choices:
+        count = num((counts or {}).get(value, 0)) if counted and not capped else ""
+        tabs.append(Tab(label, href(value), count, active == value, value))
+    return tabs
+
+
+def status_counts_capped(queryset, cap: int | None = None) -> tuple[dict, bool]:
+    """Counts per status over at most `cap + 1` rows (COUNT_CAP by default), in one pass: never
+    a COUNT(*) over the whole table. If the cap is reached, the counts are lower bounds (shown
+    with a "+")."""
+    cap = COUNT_CAP if cap is None else cap
     sql, params = queryset.order_by().values("status")[: cap + 1].query.sql_with_params()
     with connection.cursor() as cursor:
         cursor.execute(f"SELECT s.status, COUNT(*) FROM ({sql}) s GROUP BY s.status", params)

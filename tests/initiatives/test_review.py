@@ -133,6 +133,29 @@ def test_queue_counts_filters_and_search(client, users):
     assert client.get("/review/", {"date_from": "31/02/2022", "phase": "9"}).status_code == 200
 
 
+def test_queue_counts_say_when_they_stopped_counting(client, users, monkeypatch):
+    """Counts stop at a cap (never a COUNT(*) over a million rows): "All" then shows "3+" (the
+    cap, not the cap plus one) and the statuses no number (the rows counted are the first the
+    index gives, not a sample). A search is not counted: no tab shows a number."""
+    from initiatives import review_views
+
+    monkeypatch.setattr(review_views, "COUNT_CAP", 3)
+    login(client, users["admin"])
+    page = client.get("/review/", {"block": "enterprise", "status": "approved"}).content.decode()
+    assert re.search(r"Tất cả <span[^>]*>3\+</span>", page)
+    assert re.search(r'data-testid="count-approved"[^>]*aria-current="page">Được công nhận</a>', page)
+    assert "Có hơn 3 sáng kiến phù hợp" in page
+    # Each tab keeps the other filters and drops the page cursor.
+    tab = re.search(r'data-testid="count-submitted" href="([^"]*)"', page).group(1).replace("&amp;", "&")
+    assert "block=enterprise" in tab and "status=submitted" in tab and "status=approved" not in tab
+    monkeypatch.setattr(review_views, "COUNT_CAP", 10_000)
+    searched = client.get("/review/", {"q": "khay nhua"}).content.decode()
+    assert "Tái sử dụng khay nhựa" in searched
+    tabs = re.search(r'<ul class="nav[^"]*status-tabs">(.*?)</ul>', searched, re.S).group(1)
+    assert "badge" not in tabs  # no number at all, not a misleading 0
+    assert "Có hơn" not in searched
+
+
 @pytest.mark.parametrize("role", ["admin", "district"])  # the whole table, and a narrow scope
 def test_keyset_pages_cover_every_row_once(client, users, monkeypatch, role):
     from initiatives import review_views
