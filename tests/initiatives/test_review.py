@@ -248,6 +248,17 @@ def test_the_target_group_filter_reads_its_own_index(client, users):
         assert re.search(r"Index Only Scan using initiative_campaign_group", _plan(sql)), _plan(sql)
 
 
+def test_a_scopes_units_are_read_from_the_index_alone(client, users):
+    """The scope's subquery (a province's 23,000 unions at national scale, hashed for the
+    target-group filter) reads their ids from the path index, not the unit table."""
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        pytest.skip("reads PostgreSQL's plan: runs on PostgreSQL in CI")
+    _page, counts, _ids = _queue_queries(client, users["district"], {"target_group": "worker"})
+    assert "Index Only Scan using unit_path_covering" in _plan(counts), _plan(counts)
+
+
 def test_a_block_filter_does_not_walk_the_target_group_index(client, users):
     """That index is partial (only a query naming a group may use it): the nation's queue
     filtered by block must not walk it and probe each row's unit (13 → 330 ms at a million)."""
