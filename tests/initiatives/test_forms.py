@@ -72,3 +72,34 @@ def test_a_field_with_grouped_choices_or_copy_rules_of_its_own_gets_djangos_copy
 
     copy_field(Counted(), {})
     assert Counted.copies == 1
+
+
+def _normalised(html) -> str:
+    import re
+
+    html = re.sub(r"\s+", " ", str(html))
+    html = re.sub(r"\s*([<>])\s*", r"\1", html)
+    # Attribute order inside a tag is not markup: sort each tag's attributes.
+    return re.sub(r"<(\w+)([^<>]*)>", lambda m: "<" + m.group(1) + " ".join(sorted(m.group(2).split(" "))) + ">", html)
+
+
+@pytest.mark.parametrize("data", [None, {"q": "khay", "date_from": "31/02/2022", "phase": "1", "sort": "title"}])
+def test_the_queues_fields_are_drawn_as_crispy_forms_draws_them(data):
+    """The review queue draws its fields with `bs_field`, a few format_html calls, not crispy's
+    templates (7 → 2 ms a page): the HTML is the same (labels, classes, errors and all)."""
+    from crispy_forms.templatetags.crispy_forms_filters import as_crispy_field
+
+    from initiatives.forms import BulkDecisionForm, QueueFilterForm
+    from initiatives.templatetags.initiatives_tags import bs_field
+
+    for form in (QueueFilterForm(data), BulkDecisionForm(data and {"to": "rejected", "note": "x"})):
+        if form.is_bound:
+            form.is_valid()
+        for name in form.fields:
+            if name != "ids":
+                assert _normalised(bs_field(form[name])) == _normalised(as_crispy_field(form[name])), name
+    bad_date = QueueFilterForm(data)
+    if data:  # the wrong date's message is shown under its box, which says it is wrong
+        bad_date.is_valid()
+        html = str(bs_field(bad_date["date_from"]))
+        assert "is-invalid" in html and "Ngày không hợp lệ" in html and 'value="31/02/2022"' in html
