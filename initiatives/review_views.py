@@ -239,7 +239,7 @@ def bulk(request):
         for errors in form.errors.values():
             for error in errors:
                 messages.error(request, error)
-        return redirect(request.POST.get("next") or "initiatives:review")
+        return _back_to_queue(request)
     done = failed = 0
     for initiative in scoped.filter(pk__in=form.cleaned_data["ids"]).select_related("unit"):
         if not can_decide(request.user, initiative):
@@ -261,6 +261,11 @@ def bulk(request):
             "%(n)s sáng kiến không xử lý được (đã được xử lý trước đó hoặc ngoài phạm vi của bạn).",
             "%(n)s sáng kiến không xử lý được (đã được xử lý trước đó hoặc ngoài phạm vi của bạn).", failed,
         ) % {"n": failed})
+    return _back_to_queue(request)
+
+
+def _back_to_queue(request):
+    """Back to the queue page the form was sent from (its filters and page), never elsewhere."""
     next_url = request.POST.get("next", "")
     return redirect(next_url if next_url.startswith("/review/") else "initiatives:review")
 

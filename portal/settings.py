@@ -130,14 +130,25 @@ if DATABASES["default"]["ENGINE"].endswith("postgresql"):
     # and hashed them against a district's thousand unions rather than look up each union's two
     # rows (bench/run.py: the largest district's /progress/ table, 52 → 5 ms of SQL; the plan
     # flipped between the two with each ANALYZE).
+    # A setting DATABASE_URL's own `options` already names is left as the address has it.
+    options = DATABASES["default"]["OPTIONS"]
     startup = {
-        "max_parallel_workers_per_gather": os.environ.get("DB_PARALLEL_WORKERS_PER_GATHER", "0" if prepared else ""),
-        "random_page_cost": os.environ.get("DB_RANDOM_PAGE_COST", "1.1" if prepared else ""),
+        "max_parallel_workers_per_gather": (os.environ.get("DB_PARALLEL_WORKERS_PER_GATHER", "0" if prepared else ""), int),
+        "random_page_cost": (os.environ.get("DB_RANDOM_PAGE_COST", "1.1" if prepared else ""), float),
     }
-    flags = " ".join(f"-c {name}={float(value):g}" for name, value in startup.items() if value)
+    flags = []
+    for name, (value, kind) in startup.items():
+        if not value or f"{name}=" in options.get("options", ""):
+            continue
+        try:
+            number = kind(value)
+        except ValueError:
+            number = -1
+        if not 0 <= number < float("inf"):
+            raise ImproperlyConfigured(f"{name} from the environment must be a number ≥ 0, not {value!r}")
+        flags.append(f"-c {name}={number:g}")
     if flags:
-        options = DATABASES["default"]["OPTIONS"]
-        options["options"] = f"{options.get('options', '')} {flags}".strip()
+        options["options"] = " ".join([options.get("options", ""), *flags]).strip()
 if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
     # The review queue's covering index (INCLUDE) is PostgreSQL's; SQLite builds it without the
     # extra columns, which is all the demo needs: not worth a warning on every command.

@@ -103,3 +103,16 @@ def test_the_queues_fields_are_drawn_as_crispy_forms_draws_them(data):
         bad_date.is_valid()
         html = str(bs_field(bad_date["date_from"]))
         assert "is-invalid" in html and "Ngày không hợp lệ" in html and 'value="31/02/2022"' in html
+
+
+def test_a_wrong_radio_choice_is_said_where_it_is_seen():
+    """Under radio buttons the error box is not beside an input Bootstrap marks invalid: it is
+    shown as a block, and the group points at it for screen readers."""
+    from initiatives.forms import BulkDecisionForm
+    from initiatives.templatetags.initiatives_tags import bs_field
+
+    form = BulkDecisionForm({"to": "bogus"})
+    assert not form.is_valid()
+    html = str(bs_field(form["to"]))
+    assert '<fieldset aria-describedby="id_to_error">' in html
+    assert 'class="invalid-feedback d-block"' in html and html.count('aria-invalid="true"') == 2
