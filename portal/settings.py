@@ -31,6 +31,20 @@ def envint(name: str, default: str) -> int:
         raise ImproperlyConfigured(f"{name} must be an integer, not {value!r}") from None
 
 
+def envnumber(name: str, default: str, kind=float) -> int | float | None:
+    """A number ≥ 0 (`kind`: int or float), or None when the variable is empty."""
+    value = os.environ.get(name, default).strip()
+    if not value:
+        return None
+    try:
+        number = kind(value)
+    except ValueError:
+        number = -1
+    if not 0 <= number < float("inf"):
+        raise ImproperlyConfigured(f"{name} must be a number ≥ 0, not {value!r}")
+    return number
+
+
 def envlist(name: str, default: str) -> list[str]:
     return [item.strip() for item in os.environ.get(name, default).split(",") if item.strip()]
 
@@ -133,20 +147,13 @@ if DATABASES["default"]["ENGINE"].endswith("postgresql"):
     # A setting DATABASE_URL's own `options` already names is left as the address has it.
     options = DATABASES["default"]["OPTIONS"]
     startup = {
-        "max_parallel_workers_per_gather": (os.environ.get("DB_PARALLEL_WORKERS_PER_GATHER", "0" if prepared else ""), int),
-        "random_page_cost": (os.environ.get("DB_RANDOM_PAGE_COST", "1.1" if prepared else ""), float),
+        "max_parallel_workers_per_gather": envnumber("DB_PARALLEL_WORKERS_PER_GATHER", "0" if prepared else "", int),
+        "random_page_cost": envnumber("DB_RANDOM_PAGE_COST", "1.1" if prepared else ""),
     }
-    flags = []
-    for name, (value, kind) in startup.items():
-        if not value or f"{name}=" in options.get("options", ""):
-            continue
-        try:
-            number = kind(value)
-        except ValueError:
-            number = -1
-        if not 0 <= number < float("inf"):
-            raise ImproperlyConfigured(f"{name} from the environment must be a number ≥ 0, not {value!r}")
-        flags.append(f"-c {name}={number:g}")
+    flags = [
+        f"-c {name}={number:g}" for name, number in startup.items()
+        if number is not None and f"{name}=" not in options.get("options", "")
+    ]
     if flags:
         options["options"] = " ".join([options.get("options", ""), *flags]).strip()
 if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
