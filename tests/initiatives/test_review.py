@@ -93,6 +93,30 @@ def test_lists_mask_personal_numbers_and_detail_shows_them(client, users):
     assert initiative.id_number in detail and initiative.phone in detail
 
 
+def test_a_queue_row_shows_its_initiative_escaped_and_dated_in_local_time(client, users):
+    import datetime as dt
+
+    from django.utils import timezone
+
+    login(client, users["reviewer"])
+    initiative = stanley()
+    # Just after midnight in Hà Nội is still the day before in UTC.
+    local_midnight = dt.datetime(2026, 3, 5, 0, 30, tzinfo=timezone.get_current_timezone())
+    Initiative.objects.filter(pk=initiative.pk).update(title='Máy <b>ép</b> "nhanh"', submitted_at=local_midnight)
+    html = client.get("/review/?q=" + initiative.tracking_code).content.decode()
+    row = re.search(rf'<tr>(?:(?!</tr>).)*{initiative.tracking_code}(?:(?!</tr>).)*</tr>', html, re.S).group(0)
+    assert f'<a href="/review/{initiative.pk}/">{initiative.tracking_code}</a>' in row
+    assert "Máy &lt;b&gt;ép&lt;/b&gt; &quot;nhanh&quot;" in row and "<b>" not in row
+    assert f'name="ids" value="{initiative.pk}"' in row
+    assert 'aria-label="Chọn “Máy &lt;b&gt;ép&lt;/b&gt; &quot;nhanh&quot;”"' in row
+    assert "05/03/2026" in row
+    assert f'status-{initiative.status}">{initiative.get_status_display()}</span>' in row
+    assert initiative.phone not in row and initiative.phone[-3:] in row
+
+    empty = client.get("/review/?q=khong-co-sang-kien-nao-nhu-the").content.decode()
+    assert "Không có sáng kiến nào phù hợp." in empty
+
+
 def test_admin_initiative_list_is_scoped_for_staff(client, users, django_user_model):
     from django.contrib.auth.models import Group
 
