@@ -266,3 +266,18 @@ def test_a_rebuild_in_the_background_writes_what_a_rebuild_here_writes(transacti
     thread.join(timeout=120)
     assert not thread.is_alive()
     assert rows() == expected
+
+
+def test_lagging_rows_show_the_unit_escaped_and_what_was_due_rounded_half_up():
+    import types
+
+    from quotas.progress import Cell, Row, UnitRef
+    from quotas.templatetags.progress_tags import lagging_rows
+
+    phase = types.SimpleNamespace(number=2)
+    unit = UnitRef(1, "X-1", "CĐ <Công ty> A&B", "grassroots", "enterprise")
+    rows = [(Row(unit, {2: Cell(2469, 10, 1000)}), 1234.5), (Row(unit, {2: Cell(5, 0, 0)}), 2.5)]
+    html = lagging_rows(rows, phase)
+    assert html.count("<tr>") == 2 and "CĐ &lt;Công ty&gt; A&amp;B" in html
+    assert '<td class="num">2.469</td><td class="num">1.235</td><td class="num">1.000</td><td class="num">40,5%</td>' in html
+    assert '<td class="num">5</td><td class="num">3</td><td class="num">0</td><td class="num">0,0%</td>' in html
