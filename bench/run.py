@@ -25,6 +25,7 @@ report pages ≤ 0.1 × the naive aggregate.
 """
 
 import argparse
+import gc
 import math
 import os
 import platform
@@ -69,6 +70,7 @@ from django.test.utils import CaptureQueriesContext  # noqa: E402
 from django.utils import timezone  # noqa: E402
 
 from bench.settle import settle  # noqa: E402
+from portal.warmup import warm_up  # noqa: E402
 
 from initiatives.models import Initiative, StatusChange  # noqa: E402
 from quotas.models import Campaign, Level, Membership, ProgressCount, ProgressWeek, Role, Unit  # noqa: E402
@@ -408,7 +410,8 @@ def machine_note() -> list[str]:
         f"{cpu}, {os.cpu_count()} cores, {mem}; {platform.system()} {platform.release()}",
         f"{version} on the same machine, as the portal's connections see it ({', '.join(settings)}; "
         "the server's own configuration untuned)",
-        f"Python {platform.python_version()}, Django {django.get_version()}; one process, in-process test client, DEBUG off",
+        f"Python {platform.python_version()}, Django {django.get_version()}; one process, in-process test client, DEBUG off; "
+        "views, templates and catalogs loaded and frozen (gc.freeze) first, as gunicorn's master does before forking",
     ]
 
 
@@ -636,6 +639,11 @@ def main():
           f"load average {load_start:.2f}")
     if submit_skip:
         print(f"Submission POST skipped: {submit_skip}")
+    # As the server's master does before it forks its workers (deploy/gunicorn.conf.py): load the
+    # views, templates and catalogs, then move all that is loaded out of the garbage collector's
+    # reach. Each page's warm-up and timed requests then run as they do in a worker.
+    warm_up()
+    gc.freeze()
     db_url = os.environ.get("DATABASE_URL", "")
     naive_ms = naive_aggregate(db_url)
     print(f"Naive aggregate: {naive_ms:,.1f} ms (median of 5)")

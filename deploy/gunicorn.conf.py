@@ -32,6 +32,15 @@ max_requests_jitter = max_requests // 10
 preload_app = os.environ.get("GUNICORN_PRELOAD", "true").lower() in {"1", "true", "yes", "on"}
 
 
+def when_ready(server):
+    """With the app preloaded, load the rest of what a worker needs (views, templates,
+    catalogs: portal/warmup.py) here, once, so that pre_fork's freeze covers it too."""
+    if server.cfg.preload_app:
+        from portal.warmup import warm_up
+
+        server.log.info("warm_up: %d templates compiled before forking", warm_up())
+
+
 def pre_fork(server, worker):
     """Before each fork, move what the master has loaded out of the garbage collector's reach
     (Python's gc.freeze, as its documentation advises for forking servers): a worker's

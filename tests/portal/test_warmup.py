@@ -1,0 +1,44 @@
+"""What the server's master loads before it forks the workers (portal/warmup.py, deploy/gunicorn.conf.py)."""
+
+import runpy
+import types
+from pathlib import Path
+
+from django.template import engines
+
+from portal import warmup
+
+BASE = Path(__file__).resolve().parents[2]
+
+
+def cached_names():
+    loader = engines["django"].engine.template_loaders[0]  # Django's cached loader
+    return loader, {key.split(":")[0] for key in loader.get_template_cache}
+
+
+def test_warm_up_compiles_every_template_without_touching_the_database():
+    # No `db` fixture: pytest-django refuses any query, so a warm-up that opened a connection
+    # in the master (to be shared by the forked workers) would fail here.
+    loader, _ = cached_names()
+    loader.reset()
+    compiled = warmup.warm_up()
+    _, names = cached_names()
+    ours = {p.relative_to(BASE / "templates").as_posix() for p in (BASE / "templates").rglob("*.html")}
+    assert ours <= names, ours - names
+    assert {"admin/change_list.html", "admin/base_site.html"} <= names  # the admin's too
+    assert compiled >= len(ours) + 50
+
+
+def test_gunicorn_warms_up_a_preloaded_app_before_forking(monkeypatch):
+    conf = runpy.run_path(str(BASE / "deploy" / "gunicorn.conf.py"))
+    calls = []
+    monkeypatch.setattr(warmup, "warm_up", lambda: calls.append("warm_up") or 7)
+    logged = []
+    server = types.SimpleNamespace(cfg=types.SimpleNamespace(preload_app=True),
+                                   log=types.SimpleNamespace(info=lambda *a: logged.append(a)))
+    conf["when_ready"](server)
+    assert calls == ["warm_up"] and logged and logged[0][1] == 7
+    server.cfg.preload_app = False  # each worker loads the app itself: nothing to share
+    conf["when_ready"](server)
+    assert calls == ["warm_up"]
+    assert conf["preload_app"] is True and "pre_fork" in conf
