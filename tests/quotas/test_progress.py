@@ -1,4 +1,3 @@
-import datetime as dt
 import random
 import re
 
@@ -219,7 +218,7 @@ def test_home_shows_totals_and_a_ranking_without_personal_data(client, demo):
         assert initiative.phone not in html and initiative.id_number not in html and initiative.full_name not in html
 
 
-@pytest.mark.skipif("connection.vendor != 'postgresql'", reason="the set-based rebuild is PostgreSQL's")
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="the set-based rebuild is PostgreSQL's")
 def test_the_set_based_rebuild_writes_the_same_rows_as_the_python_one(demo, users):
     from quotas.models import AllocationOverride
 
