@@ -542,6 +542,8 @@ def main():
     parser.add_argument("--campaign", default=SEED_CAMPAIGN, help="the campaign holding the generated initiatives")
     parser.add_argument("--only", default="", help="only the pages whose name contains this text")
     parser.add_argument("--no-write", action="store_true", help="print, do not write docs/PERFORMANCE.md")
+    parser.add_argument("--no-freeze", action="store_true",
+                        help="skip the server master's warm-up and gc.freeze (to compare; not written to the doc)")
     args = parser.parse_args()
     if connection.vendor != "postgresql":
         raise SystemExit("bench/run.py measures PostgreSQL: set DATABASE_URL")
@@ -642,8 +644,9 @@ def main():
     # As the server's master does before it forks its workers (deploy/gunicorn.conf.py): load the
     # views, templates and catalogs, then move all that is loaded out of the garbage collector's
     # reach. Each page's warm-up and timed requests then run as they do in a worker.
-    warm_up()
-    gc.freeze()
+    if not args.no_freeze:
+        warm_up()
+        gc.freeze()
     db_url = os.environ.get("DATABASE_URL", "")
     naive_ms = naive_aggregate(db_url)
     print(f"Naive aggregate: {naive_ms:,.1f} ms (median of 5)")
@@ -665,7 +668,7 @@ def main():
     shown_url = db_url.split("@")[-1] if "@" in db_url else db_url
     command = (f"DATABASE_URL=postgres://…@{shown_url} .venv/bin/python bench/run.py "
                + " ".join(sys.argv[1:])).rstrip()
-    if not args.no_write and not args.only:
+    if not args.no_write and not args.only and not args.no_freeze:
         write_doc(command=command, started=started, results=results, naive_ms=naive_ms, fixtures=fixtures,
                   campaign=campaign, counts=counts, n=n, load=(load_start, os.getloadavg()[0]), settled=settled)
         print(f"\nWritten to {DOC.relative_to(BASE_DIR)}")
