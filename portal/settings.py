@@ -161,10 +161,11 @@ if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
     # extra columns, which is all the demo needs: not worth a warning on every command.
     SILENCED_SYSTEM_CHECKS = ["models.W040"]
 
-# Shared by every worker process: Redis when REDIS_URL is set, else the database cache table.
+# Shared by every worker process: Redis when REDIS_URL is set (Django's backend, keeping its client:
+# portal/cache.py), else the database cache table.
 REDIS_URL = os.environ.get("REDIS_URL", "")
 if REDIS_URL:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
+    CACHES = {"default": {"BACKEND": "portal.cache.RedisCache", "LOCATION": REDIS_URL}}
 else:
     CACHES = {
         "default": {
