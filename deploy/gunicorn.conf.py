@@ -36,9 +36,12 @@ def when_ready(server):
     """With the app preloaded, load the rest of what a worker needs (views, templates,
     catalogs: portal/warmup.py) here, once, so that pre_fork's freeze covers it too."""
     if server.cfg.preload_app:
-        from portal.warmup import warm_up
+        try:
+            from portal.warmup import warm_up
 
-        server.log.info("warm_up: %d templates compiled before forking", warm_up())
+            server.log.info("warm_up: %d templates compiled before forking", warm_up())
+        except Exception:  # only an optimisation: the workers load what they need themselves
+            server.log.exception("warm_up failed; starting the workers without it")
 
 
 def pre_fork(server, worker):

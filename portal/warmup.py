@@ -4,9 +4,9 @@ catalogs. gunicorn (deploy/gunicorn.conf.py) calls `warm_up` before it forks the
 freezes the master's objects with `gc.freeze()` (Python's advice for forking servers); the
 workers then share these pages and their garbage collections never walk them.
 
-Measured with bench/run.py on the largest district's progress page: without the freeze, a
-full collection walked ~98,000 loaded objects for up to 53 ms every fifteen or so requests
-(p95 74 ms, median 36); with it, at most 6 ms (p95 50)."""
+Measured on the largest district's progress page (docs/PERFORMANCE.md, 2026-12-03): without
+the warm-up, a full collection walked ~98,000 loaded objects for 53-66 ms every fifteen or so
+requests; with it, 6-12 ms (bench/run.py, three pairs of runs: p95 120-133 ms against 53-73)."""
 
 import logging
 from pathlib import Path
@@ -28,7 +28,9 @@ def warm_up() -> int:
     from django.urls import get_resolver
     from django.utils import translation
 
-    get_resolver().url_patterns  # imports every view module the URLconf names
+    resolver = get_resolver()
+    resolver.url_patterns  # imports every view module the URLconf names
+    resolver.reverse_dict  # and builds the tables reverse() reads
     compiled = 0
     for engine in engines.all():
         for directory in engine.template_dirs:
@@ -36,8 +38,9 @@ def warm_up() -> int:
                 try:
                     engine.get_template(name)  # kept by the cached loader
                 except (TemplateDoesNotExist, TemplateSyntaxError, UnicodeDecodeError) as error:
-                    # Another app's template for an optional package, a file that is not a template.
-                    log.debug("warm_up: %s not compiled: %s", name, error)
+                    # None today; a broken template of ours, or another app's for a package not
+                    # installed. Said, not fatal: the page that uses it fails as it would have.
+                    log.warning("warm_up: %s not compiled: %s", name, error)
                 else:
                     compiled += 1
     for code, _name in settings.LANGUAGES:

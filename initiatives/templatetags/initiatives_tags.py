@@ -87,7 +87,6 @@ def queue_rows(rows, can_bulk: bool) -> str:
     if not rows:
         return format_html('<tr><td colspan="10" class="text-center py-4">{}</td></tr>',
                            gettext("Không có sáng kiến nào phù hợp."))
-    detail = reverse("initiatives:review_detail", args=[0])[:-2]  # …/review/ — the id is appended
     choose = gettext("Chọn “%(title)s”")
 
     def cells(i):
@@ -95,12 +94,12 @@ def queue_rows(rows, can_bulk: bool) -> str:
             '<td><input class="form-check-input" type="checkbox" name="ids" value="{}" id="pick-{}" aria-label="{}"></td>',
             i.pk, i.pk, choose % {"title": i.title},
         ) if can_bulk else ""
-        return (pick, detail, i.pk, i.tracking_code, i.title, i.full_name, mask(i.phone), mask(i.id_number),
+        return (pick, reverse("initiatives:review_detail", args=[i.pk]), i.tracking_code, i.title, i.full_name, mask(i.phone), mask(i.id_number),
                 i.unit.name, i.phase.number, f"{timezone.localtime(i.submitted_at):%d/%m/%Y}" if i.submitted_at else "",
                 i.status, i.get_status_display())
 
     return format_html_join("", (
-        '<tr>{}<td class="text-nowrap"><a href="{}{}/">{}</a></td><td class="text-break">{}</td><td>{}</td>'
+        '<tr>{}<td class="text-nowrap"><a href="{}">{}</a></td><td class="text-break">{}</td><td>{}</td>'
         '<td class="text-nowrap">{}</td><td class="text-nowrap">{}</td><td>{}</td><td>{}</td>'
         '<td class="text-nowrap">{}</td><td><span class="badge status-{}">{}</span></td></tr>'
     ), (cells(i) for i in rows))

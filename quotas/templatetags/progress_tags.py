@@ -105,24 +105,20 @@ def progress_rows(part, phase):
     return mark_safe("".join(html))
 
 
-def _rounded(value: float) -> int:
-    """Half up to a whole number, as the template filter floatformat:"0" rounds."""
-    from decimal import ROUND_HALF_UP, Decimal
-
-    return int(Decimal(repr(value)).quantize(Decimal(1), rounding=ROUND_HALF_UP))
-
-
 @register.simple_tag
 def lagging_rows(lagging, phase):
     """The lagging units' rows (progress.lagging: row and what was due by today): name, the
-    phase's target, due so far, approved, percent — plain string building like the table's."""
+    phase's target, due so far (rounded as the template's floatformat:"0g"), approved, percent —
+    plain string building like the table's."""
+    from django.template.defaultfilters import floatformat
+
     number, share = _formatters()
     html = []
     for row, due in lagging:
         cell = row.phases[phase.number]
         html.append(
             f'<tr><td>{escape(row.unit.name)}</td><td class="num">{number(cell.target)}</td>'
-            f'<td class="num">{number(_rounded(due))}</td><td class="num">{number(cell.approved)}</td>'
+            f'<td class="num">{floatformat(due, "0g")}</td><td class="num">{number(cell.approved)}</td>'
             f'<td class="num">{share(cell.percent)}</td></tr>'
         )
     return mark_safe("".join(html))

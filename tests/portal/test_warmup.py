@@ -35,10 +35,26 @@ def test_gunicorn_warms_up_a_preloaded_app_before_forking(monkeypatch):
     monkeypatch.setattr(warmup, "warm_up", lambda: calls.append("warm_up") or 7)
     logged = []
     server = types.SimpleNamespace(cfg=types.SimpleNamespace(preload_app=True),
-                                   log=types.SimpleNamespace(info=lambda *a: logged.append(a)))
+                                   log=types.SimpleNamespace(info=lambda *a: logged.append(a),
+                                                             exception=lambda *a: logged.append(("exception", *a))))
     conf["when_ready"](server)
     assert calls == ["warm_up"] and logged and logged[0][1] == 7
     server.cfg.preload_app = False  # each worker loads the app itself: nothing to share
     conf["when_ready"](server)
     assert calls == ["warm_up"]
     assert conf["preload_app"] is True and "pre_fork" in conf
+
+
+def test_a_failed_warm_up_is_logged_and_the_server_starts_anyway(monkeypatch):
+    conf = runpy.run_path(str(BASE / "deploy" / "gunicorn.conf.py"))
+
+    def broken():
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr(warmup, "warm_up", broken)
+    logged = []
+    server = types.SimpleNamespace(cfg=types.SimpleNamespace(preload_app=True),
+                                   log=types.SimpleNamespace(info=lambda *a: logged.append(a),
+                                                             exception=lambda *a: logged.append(("exception", *a))))
+    conf["when_ready"](server)  # does not raise
+    assert logged and logged[0][0] == "exception"
