@@ -517,11 +517,10 @@ def write_doc(*, command, started, results, naive_ms, fixtures, campaign, counts
         "### Slowest queries of the failing rows (from the captured request)",
         "",
     ]
-    if all(verdict(r, naive_ms)[0] == "PASS" for r in results):
+    failing = [r for r in results if verdict(r, naive_ms)[0] != "PASS"]
+    if not failing:
         lines += ["None: every row passed.", ""]
-    for r in results:
-        if verdict(r, naive_ms)[0] == "PASS":
-            continue
+    for r in failing:
         lines.append(f"- **{r.case.name} — {r.case.scope}** ({r.queries} queries, {fmt(r.sql_ms)} ms SQL):")
         for ms, sql in r.slowest:
             lines.append(f"  - {ms:,.1f} ms: `{' '.join(sql.split())[:300]}`")

@@ -91,11 +91,13 @@ def queue_rows(rows, can_bulk: bool) -> str:
 
     def cells(i):
         pick = format_html(
-            '<td><input class="form-check-input" type="checkbox" name="ids" value="{}" id="pick-{}" aria-label="{}"></td>',
+            '<td><input class="form-check-input" type="checkbox" name="ids" value="{}" id="pick-{}"'
+            ' aria-label="{}"></td>',
             i.pk, i.pk, choose % {"title": i.title},
         ) if can_bulk else ""
-        return (pick, reverse("initiatives:review_detail", args=[i.pk]), i.tracking_code, i.title, i.full_name, mask(i.phone), mask(i.id_number),
-                i.unit.name, i.phase.number, f"{timezone.localtime(i.submitted_at):%d/%m/%Y}" if i.submitted_at else "",
+        day = f"{timezone.localtime(i.submitted_at):%d/%m/%Y}" if i.submitted_at else ""
+        return (pick, reverse("initiatives:review_detail", args=[i.pk]), i.tracking_code, i.title,
+                i.full_name, mask(i.phone), mask(i.id_number), i.unit.name, i.phase.number, day,
                 i.status, i.get_status_display())
 
     return format_html_join("", (

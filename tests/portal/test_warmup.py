@@ -29,14 +29,19 @@ def test_warm_up_compiles_every_template_without_touching_the_database():
     assert compiled >= len(ours) + 50
 
 
+def fake_server(logged: list):
+    """What when_ready uses of gunicorn's arbiter: its settings and its log."""
+    log = types.SimpleNamespace(info=lambda *a: logged.append(a),
+                                exception=lambda *a: logged.append(("exception", *a)))
+    return types.SimpleNamespace(cfg=types.SimpleNamespace(preload_app=True), log=log)
+
+
 def test_gunicorn_warms_up_a_preloaded_app_before_forking(monkeypatch):
     conf = runpy.run_path(str(BASE / "deploy" / "gunicorn.conf.py"))
     calls = []
     monkeypatch.setattr(warmup, "warm_up", lambda: calls.append("warm_up") or 7)
     logged = []
-    server = types.SimpleNamespace(cfg=types.SimpleNamespace(preload_app=True),
-                                   log=types.SimpleNamespace(info=lambda *a: logged.append(a),
-                                                             exception=lambda *a: logged.append(("exception", *a))))
+    server = fake_server(logged)
     conf["when_ready"](server)
     assert calls == ["warm_up"] and logged and logged[0][1] == 7
     server.cfg.preload_app = False  # each worker loads the app itself: nothing to share
@@ -53,8 +58,6 @@ def test_a_failed_warm_up_is_logged_and_the_server_starts_anyway(monkeypatch):
 
     monkeypatch.setattr(warmup, "warm_up", broken)
     logged = []
-    server = types.SimpleNamespace(cfg=types.SimpleNamespace(preload_app=True),
-                                   log=types.SimpleNamespace(info=lambda *a: logged.append(a),
-                                                             exception=lambda *a: logged.append(("exception", *a))))
+    server = fake_server(logged)
     conf["when_ready"](server)  # does not raise
     assert logged and logged[0][0] == "exception"
