@@ -1,13 +1,16 @@
 import re
+import time
 from unittest import mock
 
 import pytest
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.files.storage import default_storage
 from django.db import connection  # noqa: F401 - read by the skipif condition
+from django.utils import timezone
 
 from initiatives.models import Attachment, Initiative, Status, StatusChange
-from quotas.models import Campaign
+from quotas.models import Campaign, Unit
 from tests.initiatives.factories import PDF, submission, upload
 
 
@@ -241,14 +244,49 @@ def test_a_tracking_code_clash_is_retried_with_a_new_code_and_stores_one_row(cli
     assert len(stored_files(media)) == 1  # the file of the undone attempt is gone
 
 
-def test_the_thank_you_page_needs_the_signed_cookie_of_this_browser(client, demo):
+def test_the_thank_you_page_is_the_receipt_and_reads_nothing_from_the_database(client, demo, django_assert_num_queries):
+    client.post("/submit/", submission())
+    initiative = new_initiatives().select_related("unit").get()
+    with django_assert_num_queries(0):
+        html = client.get("/submit/done/").content.decode()
+    shown = dict(re.findall(r'<dt class="col-sm-4">([^<]+)</dt><dd class="col-sm-8">([^<]+)</dd>', html))
+    assert re.search(r'data-testid="tracking-code">%s<' % initiative.tracking_code, html)
+    assert shown == {
+        "Tên sáng kiến": "Cải tiến đồ gá lắp ráp",
+        "Công đoàn cơ sở": initiative.unit.name,
+        "Ngày nộp": timezone.localtime(initiative.submitted_at).strftime("%H:%M %d/%m/%Y"),
+        "Giai đoạn": "Giai đoạn 1",
+    }
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    assert "<dd class=\"col-sm-8\">Phase 1</dd>" in client.get("/submit/done/").content.decode()
+
+
+def test_the_thank_you_page_needs_the_signed_cookie_of_this_browser_from_the_last_hour(client, demo):
     client.post("/submit/", submission())
     code = new_initiatives().get().tracking_code
+    genuine = client.cookies["csk_submitted"].value
     assert code in client.get("/submit/done/").content.decode()
-    client.cookies["csk_submitted"] = "1:1x0000:forged"
-    assert client.get("/submit/done/")["Location"] == "/submit/"  # tampered: back to the form
+    payload, stamp, signature = genuine.split(":")
+    for forged in ["1:1x0000:forged", f"{payload}x:{stamp}:{signature}", f"{payload}:{stamp}:{signature[:-1]}A"]:
+        client.cookies["csk_submitted"] = forged
+        assert client.get("/submit/done/")["Location"] == "/submit/"  # tampered: back to the form
     other = type(client)()
     assert other.get("/submit/done/")["Location"] == "/submit/"
+    client.cookies["csk_submitted"] = genuine
+    with mock.patch("django.core.signing.time.time", return_value=time.time() + 3601):
+        assert client.get("/submit/done/")["Location"] == "/submit/"  # more than an hour old
+
+
+def test_the_longest_title_and_unit_name_fit_the_receipt_cookie(client, demo):
+    unit = Unit.objects.get(code="GLA-STANLEY")
+    unit.name = "Công đoàn " + "Ữ" * 245
+    unit.save()
+    title = "Sáng kiến " + "Ữ" * 290
+    client.post("/submit/", submission(title=title))
+    cookie = client.cookies["csk_submitted"]
+    assert len(cookie.OutputString()) < 4096  # what a browser keeps
+    html = client.get("/submit/done/").content.decode()
+    assert title in html and unit.name in html
 
 
 def test_closing_the_campaign_or_moving_its_phase_is_seen_at_once_despite_the_cache(client, demo):
@@ -384,7 +422,7 @@ def test_a_submission_takes_a_fixed_number_of_queries_all_in_the_log(client, dem
     sql = [q["sql"] for q in queries.captured_queries]
     assert all(sql), sql
     sql = [s for s in sql if not s.startswith(("SAVEPOINT", "RELEASE"))]  # the test's own transaction
-    assert sql[0].startswith('SELECT "id", "path", "level" FROM "quotas_unit" WHERE "code" = ')
+    assert sql[0].startswith('SELECT "id", "path", "name", "level" FROM "quotas_unit" WHERE "code" = ')
     if connection.vendor == "postgresql":
         assert len(sql) == 2 and sql[1].startswith('WITH new AS (INSERT INTO "initiatives_initiative"')
         assert new_initiatives().get().tracking_code in sql[1]

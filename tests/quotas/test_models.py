@@ -54,8 +54,8 @@ def test_a_unit_is_found_by_its_code_in_one_query(seed, django_assert_num_querie
     stored = Unit.objects.get(code="GLA-STANLEY")
     with django_assert_num_queries(1):
         found = Unit.by_code("GLA-STANLEY")
-        assert (found.pk, found.path, found.level) == (stored.pk, stored.path, Level.GRASSROOTS)
-    assert found.name == stored.name  # the fields not read at first load when asked for
+        assert (found.pk, found.name, found.path, found.level) == (stored.pk, stored.name, stored.path, Level.GRASSROOTS)
+    assert found.search_name == stored.search_name  # the fields not read at first load when asked for
     assert Unit.objects.get_parent(found).code == "GLA"
     with django_assert_num_queries(1):
         assert Unit.by_code("NO-SUCH-UNIT") is None
