@@ -61,3 +61,21 @@ def test_a_failed_warm_up_is_logged_and_the_server_starts_anyway(monkeypatch):
     server = fake_server(logged)
     conf["when_ready"](server)  # does not raise
     assert logged and logged[0][0] == "exception"
+
+
+def test_warm_up_compiles_the_form_widgets_and_builds_the_cache_client_without_connecting(settings):
+    from django.core.cache import caches
+
+    from initiatives.forms import WIDGET_RENDERER
+
+    # A Redis nobody listens on: building the client must not connect (no socket may be shared
+    # by the forked workers), and the warm-up must not fail for it.
+    settings.CACHES = {"default": {"BACKEND": "portal.cache.RedisCache", "LOCATION": "redis://127.0.0.1:9/0"}}
+    environment = WIDGET_RENDERER.engine.env
+    environment.cache.clear()
+    warmup.warm_up()
+    compiled = {name for (_loader, name) in environment.cache.keys()}
+    assert {"django/forms/widgets/select.html", "django/forms/widgets/radio.html", "django/forms/widgets/input.html"} <= compiled
+    backend = caches["default"]
+    assert "_cache" in vars(backend)  # the client, built
+    assert backend._cache._pools == {}  # no connection pool yet, so no connection
