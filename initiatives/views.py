@@ -51,11 +51,11 @@ class _Utf8Json:
 def receipt_cookie(initiative: Initiative) -> str:
     """What the thank-you page shows of a submission just stored, signed."""
     receipt = {
-        "code": initiative.tracking_code,
+        "tracking_code": initiative.tracking_code,
         "title": initiative.title,
-        "unit": initiative.unit.name,
-        "at": initiative.submitted_at.timestamp(),
-        "phase": initiative.phase.number,
+        "unit_name": initiative.unit.name,
+        "submitted_at": initiative.submitted_at.timestamp(),
+        "phase_number": initiative.phase.number,
     }
     return signing.dumps(receipt, salt=SUBMITTED_SALT, serializer=_Utf8Json, compress=True)
 
@@ -64,15 +64,10 @@ def read_receipt(value: str) -> dict | None:
     """The receipt of this browser's last submission, if it is genuine and at most an hour old."""
     try:
         receipt = signing.loads(value, salt=SUBMITTED_SALT, serializer=_Utf8Json, max_age=SUBMITTED_AGE)
-        return {
-            "tracking_code": receipt["code"],
-            "title": receipt["title"],
-            "unit_name": receipt["unit"],
-            "submitted_at": dt.datetime.fromtimestamp(receipt["at"], tz=dt.timezone.utc),
-            "phase_number": receipt["phase"],
-        }
-    except (signing.BadSignature, ValueError, KeyError, TypeError):
+    except (signing.BadSignature, ValueError):
         return None
+    receipt["submitted_at"] = dt.datetime.fromtimestamp(receipt["submitted_at"], tz=dt.timezone.utc)
+    return receipt
 
 
 def _officer_units(user):

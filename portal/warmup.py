@@ -25,16 +25,16 @@ def _template_names(directory: Path):
 
 def warm_up() -> int:
     """Import the views, compile the templates (and the forms' widget templates), load the
-    catalogs and date formats, build the cache client. Returns the number of templates compiled (a template that does not compile here is left to fail where it is used)."""
+    catalogs and date formats, build the cache client. Returns the number of templates compiled
+    (a template that does not compile here is left to fail where it is used)."""
     import _strptime  # noqa: F401 - what the first date typed into a form imports
     from django.conf import settings
     from django.core.cache import caches
     from django.core.cache.backends.redis import RedisCache
     from django.template import TemplateDoesNotExist, TemplateSyntaxError, engines
-    from django.utils import formats
-    from django.utils.module_loading import import_string
     from django.urls import get_resolver
-    from django.utils import translation
+    from django.utils import formats, translation
+    from django.utils.module_loading import import_string
 
     resolver = get_resolver()
     resolver.url_patterns  # imports every view module the URLconf names

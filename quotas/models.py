@@ -82,9 +82,8 @@ class Unit(MP_Node):
     def by_code(cls, code: str) -> "Unit | None":
         """The unit with this code, read with its id, name, path and level only (any other
         field loads when asked for): a submission's workplace, at the surge (the receipt shows
-        its name). The query is written
-        out, not built by the ORM: building it cost more than the rest of the lookup
-        (callgrind: 1.2 M of the 17.8 M instructions of a submission)."""
+        its name). The query is written out, not built by the ORM: building it cost more than
+        the rest of the lookup (callgrind: 1.2 M of the 17.8 M instructions of a submission)."""
         alias = router.db_for_read(cls)
         sql, fields = _by_code_statement(cls, alias)
         with connections[alias].cursor() as cursor:
