@@ -116,6 +116,19 @@ def test_an_error_keeps_what_was_typed_stores_nothing_and_says_files_must_be_cho
     assert stored_files(media) == []
 
 
+def test_served_under_a_path_prefix_the_submission_goes_on_to_the_receipt_under_it(client, demo):
+    from django.urls import get_script_prefix, set_script_prefix
+
+    assert client.post("/submit/", submission())["Location"] == "/submit/done/"
+    before = get_script_prefix()
+    set_script_prefix("/sang-kien/")  # what the WSGI handler sets from SCRIPT_NAME (the test client does not)
+    try:
+        response = client.post("/submit/", submission(phone="0912 345 679"))
+    finally:
+        set_script_prefix(before)
+    assert response.status_code == 302 and response["Location"] == "/sang-kien/submit/done/"
+
+
 @pytest.mark.parametrize(
     "field, value, message",
     [
@@ -136,6 +149,35 @@ def test_each_rule_answers_in_vietnamese_next_to_its_field(client, demo, field, 
     errors = response.context["form"].errors
     assert field in errors, errors
     assert message in " ".join(errors[field])
+    assert not new_initiatives().exists()
+
+
+def _past_the_models_limits():
+    """For each model field the form fills: a value one character longer than the column, and
+    for a field with choices a value outside them."""
+    from initiatives.forms import INITIATIVE_FIELDS
+
+    for name in INITIATIVE_FIELDS:
+        field = Initiative._meta.get_field(name)
+        if field.choices:
+            yield name, "khong-co-trong-danh-sach"
+        if field.max_length:
+            n = field.max_length + 1
+            yield name, {
+                "email": "a" * (n - 6) + "@ab.vn",
+                "drive_link": "https://drive.google.com/file/d/" + "a" * n,
+                "phone": "09" + "1" * (n - 2),
+                "id_number": "0" + "1" * (n - 1),
+            }.get(name, "x" * n)
+
+
+@pytest.mark.parametrize("field, value", list(_past_the_models_limits()))
+def test_the_form_holds_every_limit_of_the_model_so_the_database_never_refuses(client, demo, field, value):
+    """The submission form skips ModelForm's model round (initiatives/forms.py): what the model
+    would refuse, the form must refuse itself, next to the field, storing nothing."""
+    response = client.post("/submit/", submission(**{field: value}))
+    assert response.status_code == 200
+    assert field in response.context["form"].errors
     assert not new_initiatives().exists()
 
 
