@@ -183,7 +183,7 @@ def submit(request):
 @functools.lru_cache(maxsize=8)
 def _submit_done_url(script_prefix: str) -> str:
     """The thank-you page's address, resolved once per prefix the site is served under (reverse
-    reads it): resolving it on every submission was 1.5 % of the POST's CPU (bench/load.py)."""
+    reads it): resolving it on every submission was 1.6 % of the POST's CPU (py-spy)."""
     return reverse("initiatives:submit_done")
 
 
