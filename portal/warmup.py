@@ -41,6 +41,7 @@ def warm_up() -> int:
     resolver.reverse_dict  # and builds the tables reverse() reads
     compiled = 0
     for engine in engines.all():
+        engine.engine.template_context_processors  # imports the context processors
         for directory in engine.template_dirs:
             for name in _template_names(Path(directory)):
                 try:
@@ -55,8 +56,6 @@ def warm_up() -> int:
         with translation.override(code):
             translation.gettext("Cổng Sáng kiến")  # loads the language's catalogs
             formats.get_format("DATE_INPUT_FORMATS")  # and its date formats
-    for engine in engines.all():
-        engine.engine.template_context_processors  # imports the context processors
     import_string(settings.MESSAGE_STORAGE), import_string(settings.SESSION_SERIALIZER)
     compiled += _warm_up_widgets()
     for alias in settings.CACHES:
