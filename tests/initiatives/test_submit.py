@@ -309,7 +309,8 @@ def test_the_thank_you_page_needs_the_signed_cookie_of_this_browser_from_the_las
     genuine = client.cookies["csk_submitted"].value
     assert code in client.get("/submit/done/").content.decode()
     payload, stamp, signature = genuine.split(":")
-    for forged in ["1:1x0000:forged", f"{payload}x:{stamp}:{signature}", f"{payload}:{stamp}:{signature[:-1]}A"]:
+    altered = signature[:-1] + ("B" if signature.endswith("A") else "A")  # never the genuine one
+    for forged in ["1:1x0000:forged", f"{payload}x:{stamp}:{signature}", f"{payload}:{stamp}:{altered}"]:
         client.cookies["csk_submitted"] = forged
         assert client.get("/submit/done/")["Location"] == "/submit/"  # tampered: back to the form
     other = type(client)()
