@@ -181,6 +181,26 @@ def test_the_form_holds_every_limit_of_the_model_so_the_database_never_refuses(c
     assert not new_initiatives().exists()
 
 
+def _lengthened_by_normalising():
+    """For each text column the form normalises: a value within the field's limit as typed
+    that NFC makes longer than the column (U+0958 becomes two code points)."""
+    for name in ["full_name", "workplace", "title", "decision_number"]:
+        limit = Initiative._meta.get_field(name).max_length
+        yield name, "\u0958" * limit
+
+
+@pytest.mark.parametrize("field, value", list(_lengthened_by_normalising()))
+def test_a_value_that_normalising_lengthens_past_its_column_is_refused(client, demo, field, value):
+    import unicodedata
+
+    assert len(unicodedata.normalize("NFC", value)) > len(value)  # the premise
+    response = client.post("/submit/", submission(**{field: value}))
+    assert response.status_code == 200
+    assert "tối đa" in str(response.context["form"].errors[field])
+    assert value in response.content.decode()  # what was typed is kept
+    assert not new_initiatives().exists()
+
+
 def test_files_or_a_link_are_required(client, demo):
     response = client.post("/submit/", submission(files=[]))
     assert "Vui lòng đính kèm tệp minh chứng" in response.content.decode()
