@@ -116,14 +116,20 @@ def check_decision_number(text: str) -> str:
 
 # ---------------------------------------------------------------- identity
 
-_PHONE = re.compile(r"^(?:\+84|0)([35789]\d{8})$")
+_PHONE = re.compile(r"^(?:\+84|0)([35789][0-9]{8})$")
 _PHONE_SEPARATORS = re.compile(r"[\s.\-()]")
+
+
+def ascii_digits(text: str) -> str:
+    """Any decimal digit as its ASCII one (a full-width ０ from some keyboards becomes 0), so
+    that a number is stored, tracked and rate-limited in one spelling only."""
+    return "".join(str(unicodedata.decimal(ch)) if ch.isdecimal() and not ch.isascii() else ch for ch in text)
 
 
 def normalise_phone(text: str) -> str:
     """A Vietnamese mobile number: 0 or +84, then 3, 5, 7, 8 or 9 and eight more digits.
     Spaces, dots and dashes are ignored; the result is stored as 0xxxxxxxxx."""
-    match = _PHONE.match(_PHONE_SEPARATORS.sub("", text))
+    match = _PHONE.match(_PHONE_SEPARATORS.sub("", ascii_digits(text)))
     if not match:
         raise ValidationError(
             _("Số điện thoại di động không hợp lệ. Nhập 10 chữ số bắt đầu bằng 03, 05, 07, 08 hoặc 09 (hoặc +84)."),
@@ -134,7 +140,7 @@ def normalise_phone(text: str) -> str:
 
 def normalise_id_number(text: str) -> str:
     """Old CMND: 9 digits. CCCD: 12 digits whose first three are a province code 001–096."""
-    digits = re.sub(r"[\s.\-]", "", text)
+    digits = re.sub(r"[\s.\-]", "", ascii_digits(text))
     if not digits.isascii() or not digits.isdigit() or len(digits) not in (9, 12):
         raise ValidationError(
             _("Số CMND/CCCD gồm 9 chữ số (CMND) hoặc 12 chữ số (căn cước công dân)."), code="invalid"

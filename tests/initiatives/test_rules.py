@@ -100,6 +100,8 @@ def test_decision_number_is_required():
         ("+84 912 345 678", "0912345678"),
         ("+84912345678", "0912345678"),
         ("0312345678", "0312345678"),
+        ("０９１２３４５６７８", "0912345678"),  # full-width digits, from some keyboards
+        ("09١٢٣٤٥٦٧٨", "0912345678"),  # another script's digits: stored in ASCII all the same
     ],
 )
 def test_mobile_numbers_are_stored_normalised(typed, stored):
@@ -117,7 +119,11 @@ def test_9_and_12_digit_ids_are_accepted(typed):
     assert rules.normalise_id_number(typed).isdigit()
 
 
-@pytest.mark.parametrize("typed", ["12345678901", "12345678", "1234567890123", "000123456789", "097123456789", "28011111a", "２８０１１１１１１"])
+def test_an_id_typed_in_full_width_digits_is_stored_in_ascii():
+    assert rules.normalise_id_number("２８０１１１１１１") == "280111111"
+
+
+@pytest.mark.parametrize("typed", ["12345678901", "12345678", "1234567890123", "000123456789", "097123456789", "28011111a", "２８０１１１１１a"])
 def test_11_digits_bad_province_codes_and_letters_are_refused(typed):
     with pytest.raises(ValidationError):
         rules.normalise_id_number(typed)
