@@ -4,7 +4,8 @@ from functools import partial
 def navigation(request):
     """Which private sections the header links to. Lazy: a page that shows no header (the
     poster download) runs no query for it."""
-    if not request.user.is_authenticated:
+    user = getattr(request, "user", None)  # none on a request refused before the auth middleware
+    if user is None or not user.is_authenticated:
         return {}
     from initiatives.selectors import has_review_access
     from quotas.models import Role
