@@ -24,9 +24,10 @@ from initiatives.pagination import keyset_page
 from initiatives.selectors import (
     can_decide, has_review_access, initiatives_visible_to, reviews_anything, scope_is_narrow,
 )
+from initiatives.tracking import normalise_code
 from initiatives.workflow import IllegalMove, decisions_from, initiative_decide
-from quotas.models import Campaign, Role
-from quotas.selectors import current_campaign, scope_paths
+from quotas.models import Campaign, Role, Unit
+from quotas.selectors import current_campaign, path_condition, scope_paths, subtree_range
 from quotas.templatetags.progress_tags import num
 from quotas.text import fold
 
@@ -45,12 +46,18 @@ def _filtered(request, data: dict, campaign):
     status counts are taken across it). The filters on the unit narrow the scope's units."""
     units = Q()
     if data.get("unit"):
-        units &= Q(code=data["unit"].strip().upper())
+        # A unit at any level: a district's or a province's code filters to its whole subtree.
+        unit = Unit.objects.filter(code=data["unit"].strip().upper()).only("path").first()
+        units &= subtree_range(unit.path) if unit else Q(pk__isnull=True)  # no such unit: nothing
     if data.get("block"):
         units &= Q(block=data["block"])
     queryset = _scoped(request, units or None).filter(campaign=campaign)
     if data.get("q"):
-        queryset = queryset.filter(search_text__contains=fold(data["q"]))
+        found = Q(search_text__contains=fold(data["q"]))
+        # A tracking code as a member reads it out: spaces instead of dashes, or none at all.
+        if code := normalise_code(data["q"]):
+            found |= Q(tracking_code=code)
+        queryset = queryset.filter(found)
     if data.get("phase"):
         queryset = queryset.filter(phase_id__in=[p.pk for p in campaign.phases.all() if p.number == data["phase"]])
     if data.get("target_group"):
@@ -290,11 +297,14 @@ def attachment(request, pk):
 
 
 def _person_scope(request):
-    """District staff and admins answer a person's request about their data, in their scope."""
+    """District staff and admins answer a person's request about their data, in the subtrees
+    they are district staff of (admins: everywhere); another role elsewhere gives no reach."""
     paths = scope_paths(request.user, [Role.DISTRICT_STAFF])
-    if paths is not None and not paths:
+    if paths is None:
+        return Initiative.objects.all()
+    if not paths:
         raise Http404
-    return initiatives_visible_to(request.user)
+    return Initiative.objects.filter(unit_id__in=Unit.objects.filter(path_condition(paths)).values("pk"))
 
 
 def _person_query(data) -> tuple[str, str]:

@@ -70,6 +70,26 @@ def test_reviewers_and_outsiders_cannot_use_the_person_page(client, users, perso
         assert client.get("/review/person/", {"id_number": "001090000777"}).status_code == 404
 
 
+def test_district_staff_reach_only_their_own_subtree_even_with_another_role_elsewhere(
+    client, users, person, django_user_model
+):
+    """Staff of one union's subtree who also review another union (the person's) must not
+    export or erase the person's data there: the person pages follow the district-staff role."""
+    from quotas.models import Membership, Role, Unit
+
+    mixed = django_user_model.objects.create_user("ldld_lixil", password="x")
+    Membership.objects.create(user=mixed, unit=Unit.objects.get(code="GLA-LIXIL"), role=Role.DISTRICT_STAFF)
+    Membership.objects.create(user=mixed, unit=Unit.objects.get(code="GLA-STANLEY"), role=Role.REVIEWER)
+    client.force_login(mixed)
+    response = client.get("/review/person/", {"id_number": "001090000777"})
+    assert response.context["records"] == [] and person.full_name not in response.content.decode()
+    assert client.get("/review/person/export.json", {"id_number": "001090000777"}).status_code == 404
+    client.post("/review/person/erase/", {"id_number": "001090000777", "confirm": "yes"})
+    person.refresh_from_db()
+    assert person.full_name != ERASED_NAME and person.id_number == "001090000777"
+    assert not PersonalDataAccess.objects.filter(initiative=person).exists()
+
+
 def test_retention_anonymises_old_campaigns_only(demo, settings):
     settings.RETENTION_YEARS = 1
     old = Campaign.objects.get(slug="01-trieu-sang-kien-2022")
