@@ -199,7 +199,7 @@ def deep_cursor(user, campaign: Campaign, page: int) -> tuple[str, int]:
     total = rows.count()
     page = max(2, min(page, math.ceil(total / PAGE_SIZE)))
     before = rows.values_list("submitted_at", "pk")[(page - 1) * PAGE_SIZE - 1]
-    return _encode(*before), page
+    return _encode("submitted_at", *before), page
 
 
 def submission_factory(district: Unit, unit: Unit, province: Unit):

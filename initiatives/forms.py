@@ -40,9 +40,17 @@ class DayMonthYearField(forms.DateField):
     }
 
     def __init__(self, **kwargs):
-        kwargs.setdefault("input_formats", ["%d/%m/%Y", "%d-%m-%Y", "%d.%m.%Y", "%Y-%m-%d"])
+        # Digits alone too (04092026): a phone's numeric keypad may have no "/".
+        kwargs.setdefault("input_formats", ["%d/%m/%Y", "%d-%m-%Y", "%d.%m.%Y", "%Y-%m-%d", "%d%m%Y"])
         kwargs.setdefault("localize", False)
         super().__init__(**kwargs)
+
+    def to_python(self, value):
+        day = super().to_python(value)
+        # A year far from ours is a typing slip, and 31/12/9999 has no next day to filter up to.
+        if day is not None and not 1900 <= day.year <= 2100:
+            raise ValidationError(self.error_messages["invalid"], code="invalid")
+        return day
 
     def prepare_value(self, value):
         return value.strftime("%d/%m/%Y") if hasattr(value, "strftime") else value

@@ -157,6 +157,51 @@ def test_queue_counts_filters_and_search(client, users):
     assert client.get("/review/", {"date_from": "31/02/2022", "phase": "9"}).status_code == 200
 
 
+def test_a_code_read_out_with_spaces_or_run_together_finds_its_initiative(client, users):
+    login(client, users["district"])
+    code = stanley().tracking_code
+    for typed in [code.replace("-", " "), code.replace("-", "").lower()]:
+        page = client.get("/review/", {"q": typed}).content.decode()
+        assert stanley().title in page, typed
+
+
+def test_a_district_or_province_code_filters_to_its_whole_subtree(client, users):
+    login(client, users["district"])
+    for code in ["GLA", "gla", "T01"]:
+        page = client.get("/review/", {"unit": code}).content.decode()
+        assert stanley().title in page and "Không có sáng kiến nào phù hợp" not in page, code
+    other = client.get("/review/", {"unit": "KHONG-CO"}).content.decode()
+    assert stanley().title not in other and "Không có sáng kiến nào phù hợp" in other
+
+
+@pytest.mark.parametrize("dates", [{"date_to": "31/12/9999"}, {"date_from": "01/01/0001"}, {"date_from": "01/01/1000"}])
+def test_a_date_at_the_end_of_the_calendar_is_ignored_not_a_crash(client, users, dates):
+    login(client, users["district"])
+    response = client.get("/review/", dates)
+    assert response.status_code == 200 and stanley().title in response.content.decode()
+
+
+def test_a_date_typed_as_digits_alone_filters(client, users):
+    """A phone's numeric keypad may have no "/": 04092026 is 04/09/2026."""
+    from initiatives.forms import QueueFilterForm
+
+    form = QueueFilterForm({"date_from": "04092026"})
+    assert form.is_valid() and form.cleaned_data["date_from"].isoformat() == "2026-09-04"
+
+
+def test_a_page_cursor_from_another_sort_starts_the_list_again(client, users, monkeypatch):
+    from initiatives import review_views
+
+    monkeypatch.setattr(review_views, "PAGE_SIZE", 2)
+    login(client, users["district"])
+    by_title = client.get("/review/", {"sort": "title"}).content.decode()
+    after = re.search(r'href="\?([^"]*after=[^"]*)"', by_title).group(1).replace("&amp;", "&")
+    response = client.get("/review/?" + after.replace("sort=title", "sort=newest"))
+    assert response.status_code == 200
+    first_newest = client.get("/review/", {"sort": "newest"}).content.decode()
+    assert re.findall(r'href="/review/(\d+)/"', response.content.decode()) == re.findall(r'href="/review/(\d+)/"', first_newest)
+
+
 def test_queue_counts_say_when_they_stopped_counting(client, users, monkeypatch):
     """Counts stop at a cap (never a COUNT(*) over a million rows): "All" then shows "3+" (the
     cap, not the cap plus one) and the statuses no number (the rows counted are the first the
