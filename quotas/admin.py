@@ -58,6 +58,24 @@ class CappedPaginator(Paginator):
         return super()._get_page(object_list, number, paginator)
 
 
+def allocation_scope(user) -> set[str] | None:
+    """The tree paths whose units' allocation (overrides, imports, downloads) `user` keeps up
+    to date: a district staff member's subtrees; None (everywhere) for an admin; an empty set
+    (nowhere) for anyone else."""
+    return scope_paths(user, [Role.DISTRICT_STAFF])
+
+
+def in_allocation_scope(user, unit) -> bool:
+    paths = allocation_scope(user)
+    return paths is None or any(unit.path.startswith(p) for p in paths)
+
+
+def may_change_rules(user) -> bool:
+    """A block's rule is campaign-wide (every province's unions follow it): only an admin
+    changes it."""
+    return user.is_active and user.is_superuser
+
+
 class ReadOnlyAdmin:
     """A list to read: nobody adds, changes or deletes through it."""
 
@@ -164,15 +182,30 @@ class CampaignAdmin(admin.ModelAdmin):
         return own + super().get_urls()
 
     def _import_allowed(self, request) -> bool:
-        return request.user.has_perm("quotas.change_allocationrule") and request.user.has_perm(
-            "quotas.change_allocationoverride"
-        )
+        """Overrides are changed within the user's scope (rules by admins only: _scope_errors)."""
+        paths = allocation_scope(request.user)
+        return request.user.has_perm("quotas.change_allocationoverride") and (paths is None or bool(paths))
+
+    def _download_allowed(self, request) -> bool:
+        """Whoever may see the allocation overrides, within their scope."""
+        user, paths = request.user, allocation_scope(request.user)
+        may_view = user.has_perm("quotas.view_allocationoverride") or user.has_perm("quotas.change_allocationoverride")
+        return may_view and (paths is None or bool(paths))
 
     def download_allocations(self, request, pk):
         from quotas.excel import allocation_download
 
+        if not self._download_allowed(request):
+            raise PermissionDenied
         campaign = get_object_or_404(Campaign, pk=pk)
-        unit = Unit.objects.filter(code=request.GET.get("unit") or settings.HOME_UNIT_CODE).first() or campaign.root
+        paths = allocation_scope(request.user)
+        asked = request.GET.get("unit")
+        unit = Unit.objects.filter(code=asked or settings.HOME_UNIT_CODE).first() or campaign.root
+        if paths is not None and not in_allocation_scope(request.user, unit):
+            if asked:
+                raise PermissionDenied
+            # No unit asked for: the top unit of the user's own scope, not the home unit's table.
+            unit = Unit.objects.filter(path_condition(paths)).order_by("depth", "path").first()
         return allocation_download(unit=unit, campaign=campaign)
 
     def import_allocations(self, request, pk):
@@ -194,6 +227,7 @@ class CampaignAdmin(admin.ModelAdmin):
                 self.message_user(request, _("Tệp tải lên đã hết hạn; vui lòng tải lại."), messages.ERROR)
             else:
                 plan = import_preview(campaign=campaign, data=data, unit=self._unit(request.POST.get("unit")))
+                plan.errors += self._scope_errors(request, plan)
                 try:
                     count = apply_import(plan=plan)
                 except AllocationImportError:
@@ -208,7 +242,8 @@ class CampaignAdmin(admin.ModelAdmin):
             except Exception as error:  # an unreadable workbook: say so, store nothing
                 form.add_error("file", _("Không đọc được tệp Excel: %(e)s") % {"e": error})
             else:
-                token = sign_upload(data)
+                plan.errors += self._scope_errors(request, plan)
+                token = sign_upload(data) if plan.ok else ""
         return TemplateResponse(request, "admin/quotas/campaign/import.html", {
             **self.admin_site.each_context(request),
             "title": _("Nhập bảng phân bổ chỉ tiêu từ Excel"),
@@ -222,6 +257,29 @@ class CampaignAdmin(admin.ModelAdmin):
 
     def _unit(self, code):
         return Unit.objects.filter(code=(code or "").strip()).first() if code else None
+
+    def _scope_errors(self, request, plan):
+        """What the user may not import, as errors of the plan (so nothing of it is written):
+        a table of a unit outside their scope, an override of a unit outside it, a changed
+        campaign-wide rule unless they are an admin. Checked again on confirmation."""
+        from quotas.excel import Issue
+
+        user, errors = request.user, []
+        if not in_allocation_scope(user, plan.scope):
+            errors.append(Issue(None, _("Bảng của “%(unit)s” (%(code)s) nằm ngoài phạm vi đơn vị bạn phụ trách; "
+                                        "hãy ghi mã đơn vị của bạn vào ô “Mã đơn vị giao chỉ tiêu”.")
+                                % {"unit": plan.scope.name, "code": plan.scope.code}))
+        for change in plan.overrides:
+            if not in_allocation_scope(user, change.unit):
+                errors.append(Issue(change.row, _("“%(unit)s” (%(code)s) nằm ngoài phạm vi đơn vị bạn phụ trách; "
+                                                  "bạn không được giao chỉ tiêu cho đơn vị này.")
+                                    % {"unit": change.unit.name, "code": change.unit.code}))
+        if not may_change_rules(user):
+            for change in plan.rules:
+                if change.changed:
+                    errors.append(Issue(change.row, _("Quy tắc phân bổ của khối áp dụng cho cả chương trình; "
+                                                      "chỉ quản trị hệ thống được thay đổi.")))
+        return errors
 
     @admin.action(description=_("Sao chép chương trình (giai đoạn, quy tắc, chỉ tiêu riêng) sang chương trình mới"))
     def copy_campaign(self, request, queryset):
@@ -256,6 +314,16 @@ class CampaignAdmin(admin.ModelAdmin):
 class RuleTargetInline(admin.TabularInline):
     model = RuleTarget
     extra = 0
+
+    # A rule's phase targets are campaign-wide, as the rule is: admins change them.
+    def has_add_permission(self, request, obj=None):
+        return may_change_rules(request.user) and super().has_add_permission(request, obj)
+
+    def has_change_permission(self, request, obj=None):
+        return may_change_rules(request.user) and super().has_change_permission(request, obj)
+
+    def has_delete_permission(self, request, obj=None):
+        return may_change_rules(request.user) and super().has_delete_permission(request, obj)
 
     def formfield_for_foreignkey(self, db_field, request, **kwargs):
         # Only the phases of the rule's own campaign make sense here.
@@ -306,6 +374,16 @@ class AllocationRuleAdmin(RebuildOnChange, admin.ModelAdmin):
     list_filter = ["campaign", "block", "basis"]
     inlines = [RuleTargetInline]
 
+    # A rule applies to every union of its block in the whole campaign: others may read it.
+    def has_add_permission(self, request):
+        return may_change_rules(request.user) and super().has_add_permission(request)
+
+    def has_change_permission(self, request, obj=None):
+        return may_change_rules(request.user) and super().has_change_permission(request, obj)
+
+    def has_delete_permission(self, request, obj=None):
+        return may_change_rules(request.user) and super().has_delete_permission(request, obj)
+
 
 @admin.register(AllocationOverride)
 class AllocationOverrideAdmin(RebuildOnChange, admin.ModelAdmin):
@@ -317,6 +395,26 @@ class AllocationOverrideAdmin(RebuildOnChange, admin.ModelAdmin):
 
     def campaign_of(self, obj):
         return obj.phase.campaign
+
+    def get_queryset(self, request):
+        """A district's staff see (and so change and delete) their subtree's overrides only."""
+        return super().get_queryset(request).filter(path_condition(allocation_scope(request.user), "unit__path"))
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        # A unit outside the user's scope is not a valid choice (the form's usual error).
+        if db_field.name == "unit":
+            kwargs["queryset"] = Unit.objects.filter(path_condition(allocation_scope(request.user)))
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+    def has_change_permission(self, request, obj=None):
+        return super().has_change_permission(request, obj) and (
+            obj is None or in_allocation_scope(request.user, obj.unit)
+        )
+
+    def has_delete_permission(self, request, obj=None):
+        return super().has_delete_permission(request, obj) and (
+            obj is None or in_allocation_scope(request.user, obj.unit)
+        )
 
     def save_related(self, request, form, formsets, change):
         admin.ModelAdmin.save_related(self, request, form, formsets, change)
