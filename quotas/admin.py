@@ -281,7 +281,10 @@ class CampaignAdmin(admin.ModelAdmin):
                                                       "chỉ quản trị hệ thống được thay đổi.")))
         return errors
 
-    @admin.action(description=_("Sao chép chương trình (giai đoạn, quy tắc, chỉ tiêu riêng) sang chương trình mới"))
+    @admin.action(
+        description=_("Sao chép chương trình (giai đoạn, quy tắc, chỉ tiêu riêng) sang chương trình mới"),
+        permissions=["add"],  # it creates a campaign: not for those who may only read them
+    )
     def copy_campaign(self, request, queryset):
         """The programme repeats yearly: copy one campaign with its phases shifted by a chosen
         amount, its rules and its overrides (DESIGN §2)."""

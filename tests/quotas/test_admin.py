@@ -33,6 +33,18 @@ def test_copy_refuses_a_taken_slug(client, users):
     assert "Đã có chương trình với mã này" in response.content.decode()
 
 
+def test_district_staff_cannot_copy_a_campaign(client, users):
+    """Copying creates a whole campaign: the district staff may read campaigns, not add them."""
+    client.force_login(users["district"])
+    source = Campaign.objects.get(slug="01-trieu-sang-kien-2022")
+    assert "copy_campaign" not in client.get("/admin/quotas/campaign/").content.decode()
+    client.post("/admin/quotas/campaign/", {
+        "action": "copy_campaign", "_selected_action": [source.pk], "apply": "1",
+        "slug": "sk-2030", "name": "Sáng kiến 2030", "years": "8", "months": "0", "days": "0",
+    })
+    assert not Campaign.objects.filter(slug="sk-2030").exists()
+
+
 def test_changing_an_override_in_admin_refreshes_the_targets(client, users, django_capture_on_commit_callbacks):
     client.force_login(users["admin"])
     campaign = Campaign.objects.get(is_open=True)
