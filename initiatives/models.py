@@ -62,7 +62,8 @@ class Status(models.TextChoices):
 class RejectionReason(models.TextChoices):
     """The seed's Lưu ý: what may not take part in the programme, plus duplicates and other."""
 
-    OUTSIDE_WINDOW = "outside_window", _("Đưa vào áp dụng ngoài thời gian 01/9/2021 – 01/9/2022")
+    # The seed names its own window (01/9/2021 – 01/9/2022); each campaign has its own.
+    OUTSIDE_WINDOW = "outside_window", _("Đưa vào áp dụng ngoài thời gian quy định của Chương trình")
     NOT_RECOGNISED = "not_recognised", _("Chưa được cấp có thẩm quyền công nhận")
     PUBLIC_ORDER = "public_order", _("Trái với trật tự công cộng hoặc đạo đức xã hội")
     IP_PROTECTED = "ip_protected", _("Đang được bảo hộ quyền sở hữu trí tuệ")

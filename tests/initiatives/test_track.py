@@ -33,7 +33,16 @@ def test_a_wrong_phone_and_a_wrong_code_get_the_same_answer(client, submitted):
     wrong_code = lookup(client, "AAAA-BBBB-CCCC", "0912345678").content.decode()
     message = "Không tìm thấy sáng kiến với mã tra cứu và số điện thoại này"
     assert message in wrong_phone and message in wrong_code
+    assert wrong_phone.count(message) == 1  # said once, not again in a second box
     assert submitted.title not in wrong_phone
+
+
+def test_a_rejection_for_the_window_names_no_other_campaigns_dates(client, submitted):
+    """The seed's reason named its own window (2021–2022): a later campaign's member must not
+    read dates that contradict the home page."""
+    initiative_move(initiative=submitted, to=Status.REJECTED, reason="outside_window")
+    page = lookup(client, submitted.tracking_code, "0912345678").content.decode()
+    assert "ngoài thời gian quy định của Chương trình" in page and "2021" not in page
 
 
 def test_a_malformed_code_is_explained(client, demo):
