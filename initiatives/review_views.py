@@ -196,12 +196,17 @@ def possible_duplicates(initiative: Initiative):
 @require_safe
 def detail(request, pk):
     initiative = get_object_or_404(_scoped(request).select_related("unit", "phase", "campaign", "entered_by"), pk=pk)
-    allowed = decisions_from(initiative.status) if can_decide(request.user, initiative) else []
-    privacy.log_access(user=request.user, initiatives=[initiative], action=PersonalDataAccess.Action.VIEW)
+    deciding = can_decide(request.user, initiative)
+    allowed = decisions_from(initiative.status) if deciding else []
+    if deciding:  # only they see the numbers in full (the consent notice says so)
+        privacy.log_access(user=request.user, initiatives=[initiative], action=PersonalDataAccess.Action.VIEW)
     return _render_detail(request, initiative, DecisionForm(allowed=allowed), allowed)
 
 
 def _render_detail(request, initiative, form, allowed, status=200):
+    """The consent notice promises the member that only the reviewers of their unit see the
+    phone and ID numbers in full: officers and district staff in scope see them masked (the
+    person pages serve a data request, logged)."""
     visible = initiatives_visible_to(request.user)
     duplicates = [d for d in possible_duplicates(initiative) if visible.filter(pk=d.pk).exists()]
     return render(request, "initiatives/review/detail.html", {
@@ -213,6 +218,7 @@ def _render_detail(request, initiative, form, allowed, status=200):
         "form": form,
         "allowed": allowed,
         "description_count": rules.count_characters(initiative.description),
+        "full_numbers": can_decide(request.user, initiative),
     }, status=status)
 
 

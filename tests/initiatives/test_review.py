@@ -93,6 +93,21 @@ def test_lists_mask_personal_numbers_and_detail_shows_them(client, users):
     assert initiative.id_number in detail and initiative.phone in detail
 
 
+@pytest.mark.parametrize("role", ["officer", "district"])
+def test_only_the_units_reviewers_see_the_numbers_in_full(client, users, role):
+    """The consent notice: "Số CMND/CCCD và số điện thoại chỉ người xét duyệt của đơn vị bạn
+    được xem đầy đủ". Officers and district staff in scope open the detail with them masked."""
+    from initiatives.models import PersonalDataAccess
+
+    login(client, users[role])
+    initiative = stanley()
+    detail = client.get(f"/review/{initiative.pk}/").content.decode()
+    assert initiative.title in detail
+    assert initiative.id_number not in detail and initiative.phone not in detail
+    assert "*" * 9 + initiative.id_number[-3:] in detail
+    assert not PersonalDataAccess.objects.filter(initiative=initiative, user=users[role]).exists()
+
+
 def test_a_queue_row_shows_its_initiative_escaped_and_dated_in_local_time(client, users):
     import datetime as dt
 
