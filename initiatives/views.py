@@ -15,7 +15,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
-from django_ratelimit.core import is_ratelimited
+from django_ratelimit.core import get_usage, is_ratelimited
 
 from initiatives import rules
 from initiatives.forms import INITIATIVE_FIELDS, EditForm, SubmissionForm, TrackForm, unit_search
@@ -111,6 +111,34 @@ def _too_many(request, limits) -> bool:
     return limited
 
 
+SUBMIT_LIMITS = [
+    ("submit-ip", "ip", "SUBMIT_RATE"),
+    ("submit-phone", _phone_key, "SUBMIT_RATE_PER_PHONE"),
+]
+
+
+def _submissions_used_up(request) -> bool:
+    """Whether this address or phone has already stored as many submissions as its limits
+    allow. Only stored submissions count (_count_submission): a member correcting a mistake,
+    or a factory's members behind one address at the surge, are not stopped by forms the
+    server refused and stored nothing of."""
+    if not settings.RATELIMIT_ENABLE:
+        return False
+    for group, key, rate in SUBMIT_LIMITS:
+        usage = get_usage(request, group=group, key=key, rate=getattr(settings, rate), method="POST")
+        if usage is None:  # the cache failed and RATELIMIT_FAIL_OPEN says to let it through
+            continue
+        if usage["count"] >= usage["limit"]:
+            return True
+    return False
+
+
+def _count_submission(request) -> None:
+    if settings.RATELIMIT_ENABLE:
+        for group, key, rate in SUBMIT_LIMITS:
+            get_usage(request, group=group, key=key, rate=getattr(settings, rate), method="POST", increment=True)
+
+
 STORAGE_DOWN = gettext_lazy(
     "Hệ thống tạm thời chưa lưu được tệp minh chứng nên sáng kiến chưa được nộp (không có gì bị lưu dở). "
     "Vui lòng thử lại sau ít phút; thông tin đã nhập vẫn được giữ, tệp cần chọn lại."
@@ -135,10 +163,7 @@ def submit(request):
         form.setup_workplace(campaign, allowed)
         if "_refine" in request.POST:
             form.show_without_errors()
-        elif _too_many(request, [
-            ("submit-ip", "ip", settings.SUBMIT_RATE),
-            ("submit-phone", _phone_key, settings.SUBMIT_RATE_PER_PHONE),
-        ]):
+        elif _submissions_used_up(request):
             form.show_without_errors()
             form.add_error(None, TOO_MANY)
             status = 429
@@ -159,6 +184,7 @@ def submit(request):
                 form.add_error(None, STORAGE_DOWN)
                 status = 503
             else:
+                _count_submission(request)
                 response = HttpResponseRedirect(_submit_done_url(get_script_prefix()))
                 response.set_cookie(
                     SUBMITTED_COOKIE, receipt_cookie(initiative), max_age=SUBMITTED_AGE,

@@ -61,6 +61,19 @@ def test_submitting_too_often_from_one_address_is_refused_kindly(client, demo, s
     assert Initiative.objects.filter(is_sample=False).count() == 3
 
 
+def test_forms_refused_for_a_mistake_do_not_count_against_the_limit(client, demo, settings):
+    """A member correcting mistakes, or a factory's members behind one address at the surge,
+    are limited by what they stored, not by what the form sent back to be corrected."""
+    settings.SUBMIT_RATE = "3/h"
+    for i in range(5):
+        response = client.post("/submit/", submission(phone=f"09123451{i:02d}", title=""))
+        assert response.status_code == 200 and "title" in response.context["form"].errors
+    for i in range(3):
+        assert client.post("/submit/", submission(phone=f"09123452{i:02d}")).status_code == 302
+    assert client.post("/submit/", submission(phone="0912345399")).status_code == 429
+    assert Initiative.objects.filter(is_sample=False).count() == 3
+
+
 def test_submitting_too_often_with_one_phone_is_refused(client, demo, settings):
     settings.SUBMIT_RATE_PER_PHONE = "2/h"
     for _ in range(2):
