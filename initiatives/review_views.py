@@ -15,7 +15,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.clickjacking import xframe_options_sameorigin
-from django.views.decorators.http import require_POST, require_safe
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from initiatives import privacy, rules
 from initiatives.forms import SORTS, BulkDecisionForm, DecisionForm, QueueFilterForm
@@ -327,25 +327,28 @@ def _person_query(data) -> tuple[str, str]:
 
 
 @login_required
-@require_safe
+@require_http_methods(["GET", "HEAD", "POST"])
 def person(request):
-    """Find everything held about one person (by ID number or phone), to export or erase it."""
+    """Find everything held about one person (by ID number or phone), to export or erase it.
+    The numbers travel in the body of a POST, never in the address: addresses end up in
+    access logs, in the browser's history and in the Referer of the next page."""
     scoped = _person_scope(request)
-    id_number, phone = _person_query(request.GET)
+    searched = request.method == "POST"
+    id_number, phone = _person_query(request.POST)
     records = list(privacy.person_records(scoped, id_number=id_number, phone=phone)) if (id_number or phone) else []
     if records:
         privacy.log_access(user=request.user, initiatives=records, action=PersonalDataAccess.Action.VIEW)
     return render(request, "initiatives/review/person.html", {
-        "records": records, "id_number": request.GET.get("id_number", ""), "phone": request.GET.get("phone", ""),
-        "searched": bool(request.GET), "query": request.GET.urlencode(),
+        "records": records, "id_number": request.POST.get("id_number", ""), "phone": request.POST.get("phone", ""),
+        "searched": searched,
     })
 
 
 @login_required
-@require_safe
+@require_POST
 def person_export(request):
     scoped = _person_scope(request)
-    id_number, phone = _person_query(request.GET)
+    id_number, phone = _person_query(request.POST)
     records = list(privacy.person_records(scoped, id_number=id_number, phone=phone).prefetch_related("attachments", "history"))
     if not records:
         raise Http404

@@ -31,13 +31,28 @@ def test_viewing_a_full_record_is_logged(client, users, person):
 
 def test_staff_export_everything_held_about_one_person(client, users, person):
     client.force_login(users["district"])
-    page = client.get("/review/person/", {"id_number": "001 090 000 777"}).content.decode()
+    page = client.post("/review/person/", {"id_number": "001 090 000 777"}).content.decode()
     assert person.tracking_code in page
-    response = client.get("/review/person/export.json", {"phone": "+84987654321"})
+    response = client.post("/review/person/export.json", {"phone": "+84987654321"})
     data = json.loads(response.content)
     assert data["so_ho_so"] == 1 and data["ho_so"][0]["cmnd_cccd"] == "001090000777"
     assert data["ho_so"][0]["tep_minh_chung"] == ["bao-cao.pdf"]
     assert PersonalDataAccess.objects.filter(initiative=person, action="export").exists()
+
+
+def test_the_numbers_searched_for_never_travel_in_the_address(client, users, person):
+    """Addresses end up in access logs, browser history and the next page's Referer."""
+    import re
+
+    client.force_login(users["district"])
+    blank = client.get("/review/person/").content.decode()
+    assert re.search(r'<form method="post"[^>]*>', blank)
+    page = client.post("/review/person/", {"id_number": "001090000777"}).content.decode()
+    assert person.tracking_code in page
+    assert "?id_number=" not in page and "id_number=001" not in page
+    assert client.get("/review/person/export.json", {"id_number": "001090000777"}).status_code == 405
+    # Asked in the address, the page searches nothing and shows nobody.
+    assert person.tracking_code not in client.get("/review/person/", {"id_number": "001090000777"}).content.decode()
 
 
 def test_erasing_keeps_the_initiative_and_the_counts(client, users, person, media):
@@ -67,7 +82,7 @@ def test_erasing_needs_the_confirmation(client, users, person):
 def test_reviewers_and_outsiders_cannot_use_the_person_page(client, users, person):
     for role in ("reviewer", "officer", "outsider"):
         client.force_login(users[role])
-        assert client.get("/review/person/", {"id_number": "001090000777"}).status_code == 404
+        assert client.post("/review/person/", {"id_number": "001090000777"}).status_code == 404
 
 
 def test_district_staff_reach_only_their_own_subtree_even_with_another_role_elsewhere(
@@ -81,9 +96,9 @@ def test_district_staff_reach_only_their_own_subtree_even_with_another_role_else
     Membership.objects.create(user=mixed, unit=Unit.objects.get(code="GLA-LIXIL"), role=Role.DISTRICT_STAFF)
     Membership.objects.create(user=mixed, unit=Unit.objects.get(code="GLA-STANLEY"), role=Role.REVIEWER)
     client.force_login(mixed)
-    response = client.get("/review/person/", {"id_number": "001090000777"})
+    response = client.post("/review/person/", {"id_number": "001090000777"})
     assert response.context["records"] == [] and person.full_name not in response.content.decode()
-    assert client.get("/review/person/export.json", {"id_number": "001090000777"}).status_code == 404
+    assert client.post("/review/person/export.json", {"id_number": "001090000777"}).status_code == 404
     client.post("/review/person/erase/", {"id_number": "001090000777", "confirm": "yes"})
     person.refresh_from_db()
     assert person.full_name != ERASED_NAME and person.id_number == "001090000777"
