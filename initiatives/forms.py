@@ -302,6 +302,9 @@ class InitiativeFieldsForm(JinjaWidgets, forms.ModelForm, metaclass=CopiesFields
             "full_name": forms.TextInput(attrs={"autocomplete": "name"}),
             "email": forms.EmailInput(attrs={"autocomplete": "email"}),
         }
+        error_messages = {
+            "email": {"invalid": _("Địa chỉ thư điện tử không hợp lệ. Nhập đầy đủ, ví dụ: nguyenvana@gmail.com.")},
+        }
         labels = {
             "email": _("Thư điện tử (nếu muốn nhận thông báo kết quả)"),
             "workplace": _("Bộ phận, phòng ban (nếu có)"),

@@ -73,8 +73,10 @@ class RejectionReason(models.TextChoices):
 
 class Initiative(models.Model):
     # No index of their own for campaign and unit: the indexes below lead with them.
-    campaign = models.ForeignKey(Campaign, on_delete=models.PROTECT, related_name="initiatives", db_index=False)
-    phase = models.ForeignKey(Phase, on_delete=models.PROTECT, related_name="initiatives")
+    campaign = models.ForeignKey(
+        Campaign, on_delete=models.PROTECT, related_name="initiatives", db_index=False, verbose_name=_("chương trình")
+    )
+    phase = models.ForeignKey(Phase, on_delete=models.PROTECT, related_name="initiatives", verbose_name=_("giai đoạn"))
     unit = models.ForeignKey(
         Unit, on_delete=models.PROTECT, related_name="initiatives", verbose_name=_("nơi công tác (CĐCS)"),
         db_index=False,

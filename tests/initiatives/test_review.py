@@ -140,6 +140,8 @@ def test_admin_initiative_list_is_scoped_for_staff(client, users, django_user_mo
     login(client, users["district"])
     page = client.get("/admin/initiatives/initiative/").content.decode()
     assert stanley().tracking_code in page
+    headings = re.findall(r'<th scope="col"[^>]*>.*?<a [^>]*>([^<]*)</a>', page, re.S)
+    assert "Giai đoạn" in headings and "Phase" not in headings and "phase" not in headings, headings
     lixil_staff = django_user_model.objects.create_user("lixil_staff", password="x", is_staff=True)
     lixil_staff.groups.add(Group.objects.get(name="Cán bộ LĐLĐ"))
     Membership.objects.create(user=lixil_staff, unit=Unit.objects.get(code="GLA-LIXIL"), role=Role.DISTRICT_STAFF)

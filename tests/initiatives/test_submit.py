@@ -201,6 +201,13 @@ def test_a_value_that_normalising_lengthens_past_its_column_is_refused(client, d
     assert not new_initiatives().exists()
 
 
+def test_a_malformed_email_is_explained_with_an_example(client, demo):
+    response = client.post("/submit/", submission(email="nguyenvana@gmail"))
+    html = response.content.decode()
+    assert "Địa chỉ thư điện tử không hợp lệ" in html and 'value="nguyenvana@gmail"' in html
+    assert not new_initiatives().exists()
+
+
 def test_files_or_a_link_are_required(client, demo):
     response = client.post("/submit/", submission(files=[]))
     assert "Vui lòng đính kèm tệp minh chứng" in response.content.decode()
