@@ -223,6 +223,9 @@ def test_without_javascript_member_chooses_workplace_step_by_step_and_submits(si
     expect(page.get_by_label(PROVINCE)).to_have_value("T01")
     expect(page.get_by_label("Họ và tên")).to_have_value(member["full_name"])  # kept across the step
     expect(page.get_by_role("alert")).to_have_count(0)  # a step is not a failed submission
+    # The page comes back at the workplace section, not at the top of a long form.
+    assert page.url.endswith("#workplace")
+    assert page.evaluate("window.scrollY") > 0
 
     page.get_by_label(SUPERIOR).select_option(label="LĐLĐ huyện Gia Lâm")
     page.get_by_role("button", name="Chọn công đoàn cấp trên").click()
