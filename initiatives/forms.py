@@ -84,6 +84,10 @@ class MoneyField(forms.CharField):
             raise ValidationError(_("Giá trị làm lợi quá lớn."), code="too_big")
         return int(digits)
 
+    def prepare_value(self, value):
+        """A stored amount shown as it is typed: 5000000 → "5.000.000"."""
+        return f"{value:,}".replace(",", ".") if isinstance(value, int) else value
+
 
 class OpenChoiceField(forms.ChoiceField):
     """A list whose options depend on earlier choices: any value passes here, and the

@@ -329,4 +329,8 @@ def track_edit(request):
         else:
             messages.success(request, _("Đã gửi lại sáng kiến để xét duyệt."))
             return redirect("initiatives:track_result")
-    return render(request, "initiatives/track_edit.html", {"form": form, "initiative": initiative})
+    asked = initiative.history.filter(to_status=Status.RETURNED).order_by("-at", "-pk").first()
+    return render(request, "initiatives/track_edit.html", {
+        "form": form, "initiative": initiative, "asked": asked,
+        "attachments": initiative.attachments.order_by("pk"),
+    })

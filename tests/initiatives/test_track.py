@@ -63,6 +63,10 @@ def test_a_returned_initiative_is_edited_and_resubmitted_from_track(client, subm
     assert "Bổ sung và gửi lại" in page and "Bổ sung quyết định công nhận" in page
     form = client.get("/track/edit/")
     assert form.status_code == 200
+    html = form.content.decode()
+    assert "Người xét duyệt đề nghị bổ sung:" in html and "Bổ sung quyết định công nhận" in html
+    assert "bao-cao.pdf" in html  # the file already sent, kept
+    assert submitted.benefit_value == 5_000_000 and 'value="5.000.000"' in html  # as typed, not 5000000
     data = {k: v for k, v in submission(title="Cải tiến đồ gá lắp ráp (bổ sung)").items() if k not in ("phone", "id_number")}
     data["files"] = [upload("quyet-dinh.pdf", PDF)]
     response = client.post("/track/edit/", data, follow=True)
