@@ -8,14 +8,17 @@ from django.contrib.staticfiles import finders
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.template.loader import render_to_string
+from django.utils.html import escape
 from django.utils.http import content_disposition_header
 from django.utils.safestring import mark_safe
+from django.utils.translation import gettext as _
 from django.views.decorators.cache import cache_control
 from django.views.decorators.http import require_safe
 
 from quotas.models import Level, Role, Unit
 from quotas.qr import qr_png, qr_svg, submit_url
-from quotas.selectors import current_campaign, units_visible_to
+from quotas.selectors import current_campaign, path_condition, scope_paths, subtree_range, units_visible_to
+from quotas.text import vietnamese_key
 
 # Public: the codes are printed on posters anyway. A day, so a changed domain heals by itself.
 qr_cache = cache_control(public=True, max_age=60 * 60 * 24)
@@ -98,6 +101,87 @@ def _progress_scope(request):
     return unit
 
 
+# The "Đơn vị" select: not the whole scope (at national scale some 800 units above grassroots
+# level, and a district has none of its own to pick), but where the shown unit stands: its
+# ancestors (the way up), the units beside it (other provinces, other districts of the
+# province), the units under it (the table's rows above grassroots level) and the units the
+# user is attached to. Each part is one level's size; this cap only guards against odd trees.
+PICKER_PART_MAX = 300
+
+
+@dataclass(frozen=True)
+class PickerUnit:
+    pk: int
+    code: str
+    name: str
+
+
+def _unit_picker(request, unit, rows) -> dict:
+    """The select's option groups, in one query (the units under it come from the table's
+    rows): [(label, [PickerUnit…])], the shown unit always among them (so that the form never
+    sends another unit than the one on the page), and the ancestors inside the user's scope
+    for the breadcrumb. Every group but the ancestors' is in Vietnamese alphabetical order."""
+    from django.db.models import Q
+
+    steplen = Unit.steplen
+    paths = scope_paths(request.user, roles=PROGRESS_ROLES)
+    lineage = [unit.path[:n] for n in range(steplen, len(unit.path), steplen)]  # a path holds its ancestors'
+    parent = unit.path[:-steplen]
+    near = Q(path__in=lineage) if lineage else Q(pk__in=[])
+    near |= Q(depth=unit.depth) & (subtree_range(parent) if parent else Q())
+    near |= Q(depth=1) if paths is None else Q(path__in=sorted(paths))
+    found = (
+        Unit.objects.filter(path_condition(paths)).filter(near).exclude(level=Level.GRASSROOTS).exclude(pk=unit.pk)
+        .order_by("depth", "path").values_list("pk", "code", "name", "path", "depth")[: 3 * PICKER_PART_MAX]
+    )
+    current = PickerUnit(unit.pk, unit.code, unit.name)
+    above, beside, elsewhere = [], [current], []
+    for pk, code, name, path, depth in found:
+        picked = PickerUnit(pk, code, name)
+        if path in lineage:
+            above.append(picked)
+        elif depth == unit.depth and path.startswith(parent):
+            beside.append(picked)
+        else:
+            elsewhere.append(picked)
+    below = [PickerUnit(r.unit.pk, r.unit.code, r.unit.name) for r in rows if r.unit.level != Level.GRASSROOTS]
+    below_pks = {u.pk for u in below}
+    elsewhere = [u for u in elsewhere if u.pk not in below_pks]
+    beside, below, elsewhere = (sorted(units, key=lambda u: vietnamese_key(u.name)) for units in (beside, below, elsewhere))
+    cut = len(beside) > PICKER_PART_MAX or len(below) > PICKER_PART_MAX or len(elsewhere) > PICKER_PART_MAX
+    if cut:  # keep the shown unit whatever the cut
+        beside = _around(beside, beside.index(current), PICKER_PART_MAX)
+        below, elsewhere = below[:PICKER_PART_MAX], elsewhere[:PICKER_PART_MAX]
+    groups = [
+        (_("Cấp trên"), above),
+        (_("Cùng cấp"), beside),
+        (_("Đơn vị trực thuộc"), below),
+        (_("Đơn vị khác trong phạm vi phụ trách"), elsewhere),
+    ]
+    # Written out, not looped in the template: a province's hundred and fifty options took 4 ms so.
+    options = "".join(
+        f'<optgroup label="{escape(label)}">'
+        + "".join(
+            f'<option value="{escape(u.code)}"{" selected" if u.pk == unit.pk else ""}>{escape(u.name)}</option>'
+            for u in units
+        )
+        + "</optgroup>"
+        for label, units in groups if units
+    )
+    return {
+        "unit_options": mark_safe(options),
+        "unit_picker_size": sum(len(units) for _label, units in groups),
+        "unit_picker_cut": cut,
+        "ancestors": above,
+    }
+
+
+def _around(items: list, index: int, size: int) -> list:
+    """At most `size` items of `items`, the one at `index` among them."""
+    start = max(0, min(index - size // 2, len(items) - size))
+    return items[start:start + size]
+
+
 def _campaign(request):
     from quotas.models import Campaign
 
@@ -162,7 +246,7 @@ def progress_page(request):
         "chart": chart,
         "days_left": max(0, (phase.ends_on - today).days) if phase else None,
         "pace": progress.phase_pace(phase, today) if phase else 0,
-        "scope_units": units_visible_to(request.user, roles=PROGRESS_ROLES).exclude(level=Level.GRASSROOTS).order_by("depth", "name")[:50],
+        **_unit_picker(request, unit, rows),
         "today": today,
         "dt": dt,
     })
