@@ -4,6 +4,8 @@ import openpyxl
 from django.core.management import call_command
 from playwright.sync_api import expect
 
+from tests.browser.conftest import phone
+
 
 def test_staff_filters_lagging_units_and_downloads_excel(live_server, page, transactional_db, tmp_path):
     call_command("load_demo", stdout=io.StringIO())
@@ -47,3 +49,19 @@ def test_staff_filters_lagging_units_and_downloads_excel(live_server, page, tran
         str(cell.value) for sheet in workbook.worksheets for row in sheet.iter_rows() for cell in row if cell.value is not None
     )
     assert "LĐLĐ huyện Gia Lâm" in text and "5342" in text and "Tổng cộng" in text
+
+
+@phone
+def test_the_chart_stays_readable_on_a_phone(live_server, page, transactional_db):
+    """On a 360 px phone the chart keeps a readable size and scrolls in its own box; the page
+    itself does not scroll sideways."""
+    call_command("load_demo", stdout=io.StringIO())
+    page.goto(live_server.url + "/accounts/login/?next=/progress/")
+    page.get_by_label("Tên đăng nhập").fill("ldld")
+    page.get_by_label("Mật khẩu").fill("sangkien-demo-2026")
+    page.get_by_role("button", name="Đăng nhập").click()
+    chart = page.locator("svg.progress-chart")
+    expect(chart).to_be_attached()
+    label = chart.locator("text").first.bounding_box()
+    assert label["height"] >= 9, f"chart labels {label['height']:.1f} px tall"
+    assert page.evaluate("document.documentElement.scrollWidth") <= 360
