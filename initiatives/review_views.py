@@ -11,6 +11,7 @@ from django.core.exceptions import ValidationError
 from django.db.models import Q
 from django.http import FileResponse, Http404, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
@@ -241,7 +242,9 @@ def decide(request, pk):
         messages.error(request, str(error))
     else:
         messages.success(request, _("Đã ghi nhận: %(status)s.") % {"status": initiative.get_status_display()})
-    return redirect("initiatives:review_detail", pk=initiative.pk)
+    # The form is sent to "#decide" (so that a refusal comes back at the form, not at the top
+    # of a long page); the page after it opens at its message, not at the form again.
+    return redirect(reverse("initiatives:review_detail", args=[initiative.pk]) + "#main")
 
 
 @login_required

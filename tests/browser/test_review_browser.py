@@ -4,6 +4,7 @@ from django.core.management import call_command
 from playwright.sync_api import expect
 
 from initiatives.models import Initiative, Status
+from tests.browser.conftest import phone
 
 
 def test_reviewer_rejects_with_a_reason_and_the_member_sees_it(live_server, page, transactional_db):
@@ -41,3 +42,23 @@ def test_reviewer_rejects_with_a_reason_and_the_member_sees_it(live_server, page
     expect(page.get_by_test_id("status")).to_have_text("Không được công nhận")
     expect(page.get_by_text("Chưa được cấp có thẩm quyền công nhận").first).to_be_visible()
     expect(page.get_by_text("Chưa có quyết định của hội đồng sáng kiến.")).to_be_visible()
+
+
+@phone
+def test_a_refused_decision_comes_back_at_the_form_on_a_phone(live_server, page, transactional_db):
+    """On a phone the decision form is far down a long page: a refusal (a rejection without
+    its reason) must be seen without scrolling back to find it."""
+    call_command("load_demo", stdout=io.StringIO())
+    target = Initiative.objects.get(unit__code="GLA-STANLEY", status=Status.SUBMITTED)
+    page.goto(live_server.url + f"/accounts/login/?next=/review/{target.pk}/")
+    page.get_by_label("Tên đăng nhập").fill("xetduyet")
+    page.get_by_label("Mật khẩu").fill("sangkien-demo-2026")
+    page.get_by_role("button", name="Đăng nhập").click()
+    page.get_by_label("Không công nhận", exact=True).check()
+    page.get_by_role("button", name="Ghi nhận quyết định").click()
+    error = page.get_by_text("Vui lòng chọn lý do không công nhận.")
+    expect(error).to_be_in_viewport()
+    page.get_by_label("Lý do không công nhận").select_option(label="Trùng lặp")
+    page.get_by_role("button", name="Ghi nhận quyết định").click()
+    expect(page.get_by_test_id("status")).to_have_text("Không được công nhận")
+    expect(page.get_by_text("Đã ghi nhận: Không được công nhận.")).to_be_in_viewport()  # the message, at the top
