@@ -176,7 +176,7 @@ else:
 
 AUTH_USER_MODEL = "portal.User"
 LOGIN_URL = "/accounts/login/"
-LOGIN_REDIRECT_URL = "/"
+LOGIN_REDIRECT_URL = "start"  # portal.views.start: the page the person works on
 LOGOUT_REDIRECT_URL = "/"
 
 AUTHENTICATION_BACKENDS = [

@@ -6,6 +6,7 @@ from portal import views
 urlpatterns = [
     path("", views.home, name="home"),
     path("healthz", views.healthz, name="healthz"),
+    path("accounts/start/", views.start, name="start"),
     path("", include("initiatives.urls")),
     path("", include("quotas.urls")),
     path("accounts/", include("django.contrib.auth.urls")),

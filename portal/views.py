@@ -1,6 +1,7 @@
 from django.db import DatabaseError, connection
 from django.http import HttpResponse
-from django.shortcuts import render
+from django.contrib.auth.decorators import login_required
+from django.shortcuts import redirect, render
 from django.views.decorators.cache import never_cache
 
 from quotas.selectors import home_summary
@@ -20,3 +21,21 @@ def healthz(request):
     except DatabaseError:
         return HttpResponse("database unavailable\n", status=503, content_type="text/plain")
     return HttpResponse("ok\n", content_type="text/plain")
+
+
+@login_required
+def start(request):
+    """Where a login without a `next` lands: the page the person's work is on. Reviewers (and
+    admins) the review queue, district staff the progress of their units, officers the queue
+    of their units; anyone else the home page."""
+    from initiatives.selectors import has_review_access
+    from quotas.models import Role
+    from quotas.selectors import scope_paths
+
+    if scope_paths(request.user, [Role.REVIEWER]) != set():  # None: an admin, everywhere
+        return redirect("initiatives:review")
+    if scope_paths(request.user, [Role.DISTRICT_STAFF]):
+        return redirect("quotas:progress")
+    if has_review_access(request.user):
+        return redirect("initiatives:review")
+    return redirect("home")
