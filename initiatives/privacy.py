@@ -17,7 +17,8 @@ from initiatives.models import Initiative, PersonalDataAccess
 from initiatives.services import delete_files
 
 ERASED_NAME = "(đã xoá theo yêu cầu)"
-PERSONAL_FIELDS = ["full_name", "phone", "id_number", "email", "workplace", "co_authors"]
+# The evidence link goes too, like the evidence files: a shared Drive file names its owner.
+PERSONAL_FIELDS = ["full_name", "phone", "id_number", "email", "workplace", "co_authors", "drive_link"]
 
 
 def log_access(*, user, initiatives, action: str) -> None:

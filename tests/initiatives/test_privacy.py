@@ -17,7 +17,10 @@ def media(settings, tmp_path):
 
 @pytest.fixture
 def person(client, demo):
-    client.post("/submit/", submission(id_number="001090000777", phone="0987 654 321"))
+    client.post("/submit/", submission(
+        id_number="001090000777", phone="0987 654 321", drive_link="https://drive.google.com/file/d/abc123/view",
+        email="nguyenvana@gmail.com",
+    ))
     client.session.flush()
     return Initiative.objects.get(id_number="001090000777")
 
@@ -67,6 +70,7 @@ def test_erasing_keeps_the_initiative_and_the_counts(client, users, person, medi
         client.post("/review/person/erase/", {"id_number": "001090000777", "confirm": "yes"})
     person.refresh_from_db()
     assert person.full_name == ERASED_NAME and person.phone == "" and person.id_number == ""
+    assert person.drive_link == "" and person.email == ""
     assert person.status == Status.SUBMITTED and not person.attachments.exists() and not file_path.exists()
     assert ProgressCount.objects.get(unit__code="GLA", phase__campaign=campaign, phase__number=1).submitted == before
     assert PersonalDataAccess.objects.filter(initiative=person, action="erase").exists()
