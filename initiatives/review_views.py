@@ -28,7 +28,7 @@ from initiatives.selectors import (
 from initiatives.tracking import normalise_code
 from initiatives.workflow import IllegalMove, decisions_from, initiative_decide
 from quotas.models import Campaign, Role, Unit
-from quotas.selectors import current_campaign, path_condition, scope_paths, subtree_range
+from quotas.selectors import current_campaign, scope_paths, subtree_range
 from quotas.templatetags.progress_tags import num
 from quotas.text import fold
 
@@ -308,12 +308,9 @@ def attachment(request, pk):
 def _person_scope(request):
     """District staff and admins answer a person's request about their data, in the subtrees
     they are district staff of (admins: everywhere); another role elsewhere gives no reach."""
-    paths = scope_paths(request.user, [Role.DISTRICT_STAFF])
-    if paths is None:
-        return Initiative.objects.all()
-    if not paths:
+    if scope_paths(request.user, [Role.DISTRICT_STAFF]) == set():
         raise Http404
-    return Initiative.objects.filter(unit_id__in=Unit.objects.filter(path_condition(paths)).values("pk"))
+    return initiatives_visible_to(request.user, roles=[Role.DISTRICT_STAFF])
 
 
 def _person_query(data) -> tuple[str, str]:

@@ -10,9 +10,10 @@ from quotas.selectors import path_condition, scope_paths
 REVIEW_ROLES = [Role.REVIEWER, Role.OFFICER, Role.DISTRICT_STAFF]
 
 
-def initiatives_visible_to(user, units: Q | None = None):
+def initiatives_visible_to(user, units: Q | None = None, roles=REVIEW_ROLES):
     """Reviewers, officers and district staff see their units' subtrees; admins see all.
-    `units`, a condition on the units (a block, say), narrows the scope further.
+    `units`, a condition on the units (a block, say), narrows the scope further; `roles`, the
+    roles whose subtrees count (the personal-data pages: district staff's only).
 
     The scope is a subquery on the units (`unit_id IN (SELECT id FROM unit WHERE path in
     range)`): the database walks the scope's units and, for each, its initiatives in the
@@ -23,7 +24,7 @@ def initiatives_visible_to(user, units: Q | None = None):
     every union of the block by primary key (the province's schools: 84 → 5 ms)."""
     from quotas.models import Unit
 
-    paths = scope_paths(user, REVIEW_ROLES)
+    paths = scope_paths(user, roles)
     if paths is None and units is None:
         return Initiative.objects.all()
     condition = path_condition(paths) & (units or Q())
