@@ -258,7 +258,10 @@ def bulk(request):
                 messages.error(request, error)
         return _back_to_queue(request)
     done = failed = 0
-    for initiative in scoped.filter(pk__in=form.cleaned_data["ids"]).select_related("unit"):
+    # An id outside the column's range names no initiative: it fails with the others that do
+    # not exist, never reaching the database (SQLite refuses such a number outright).
+    ids = [pk for pk in form.cleaned_data["ids"] if 0 < pk < 2**63]
+    for initiative in scoped.filter(pk__in=ids).select_related("unit"):
         if not can_decide(request.user, initiative):
             failed += 1
             continue

@@ -375,6 +375,18 @@ def test_bulk_approve_applies_to_the_selection_in_scope(client, users):
     assert "không xử lý được" in response.content.decode()
 
 
+def test_bulk_with_an_id_no_initiative_can_have_fails_that_one_only(client, users):
+    """A tampered form: a number past the database's integer range, or not positive."""
+    login(client, users["reviewer"])
+    initiative = stanley()
+    response = client.post(
+        "/review/bulk/", {"ids": [initiative.pk, "99999999999999999999", "-5"], "to": Status.APPROVED}, follow=True
+    )
+    page = response.content.decode()
+    assert response.status_code == 200 and "Đã xử lý 1 sáng kiến" in page and "2 sáng kiến không xử lý được" in page
+    assert Initiative.objects.get(pk=initiative.pk).status == Status.APPROVED
+
+
 def test_bulk_goes_back_to_the_queue_only(client, users):
     """The queue page it was sent from, never an address the form was given elsewhere."""
     login(client, users["reviewer"])
