@@ -271,6 +271,7 @@ class PersonalDataAccess(models.Model):
 
     class Action(models.TextChoices):
         VIEW = "view", _("Xem hồ sơ đầy đủ")
+        FILE = "file", _("Mở tệp minh chứng")
         EXPORT = "export", _("Xuất dữ liệu cá nhân")
         ERASE = "erase", _("Xoá dữ liệu cá nhân")
 

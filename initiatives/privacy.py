@@ -40,6 +40,16 @@ def person_records(queryset, *, id_number: str = "", phone: str = ""):
     return queryset.filter(condition).select_related("unit", "campaign", "phase")
 
 
+def several_people(records) -> bool:
+    """Whether the records found may belong to more than one person: a phone is often shared
+    in a family, so a search by phone (or by ID number and phone) can find someone else's too.
+    Erased records carry no name or number and say nothing either way."""
+    records = [r for r in records if r.full_name != ERASED_NAME]
+    names = {" ".join(r.full_name.split()).casefold() for r in records}
+    numbers = {r.id_number for r in records if r.id_number}
+    return len(names) > 1 or len(numbers) > 1
+
+
 def person_export(initiatives) -> dict:
     """Everything held about the person, as plain data (the JSON a request is answered with)."""
     records = []

@@ -8,7 +8,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.db import connection
 from django.core.exceptions import ValidationError
-from django.db.models import Q
+from django.db.models import Q, prefetch_related_objects
 from django.http import FileResponse, Http404, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -298,7 +298,9 @@ def attachment(request, pk):
     image or a PDF, and never sniffed into another type by the browser."""
     from initiatives.models import Attachment
 
-    item = get_object_or_404(Attachment.objects.filter(initiative__in=_scoped(request)), pk=pk)
+    item = get_object_or_404(Attachment.objects.filter(initiative__in=_scoped(request)).select_related("initiative"), pk=pk)
+    # Evidence may show the person (a face, a signature, an ID card): opening it is logged.
+    privacy.log_access(user=request.user, initiatives=[item.initiative], action=PersonalDataAccess.Action.FILE)
     inline = item.content_type in INLINE_TYPES
     response = FileResponse(
         item.file.open("rb"), as_attachment=not inline, filename=item.original_name, content_type=item.content_type
@@ -329,6 +331,17 @@ def _person_query(data) -> tuple[str, str]:
     return id_number, phone
 
 
+def _person_page(request, records, *, searched: bool, selected=None, status: int = 200):
+    several = privacy.several_people(records)
+    if selected is None:  # first look: all ticked when they are one person's, none when not
+        selected = set() if several else {r.pk for r in records}
+    return render(request, "initiatives/review/person.html", {
+        "records": records, "id_number": request.POST.get("id_number", ""), "phone": request.POST.get("phone", ""),
+        "searched": searched, "several": several, "selected": selected,
+        "confirmed": request.POST.get("confirm") == "yes",
+    }, status=status)
+
+
 @login_required
 @require_http_methods(["GET", "HEAD", "POST"])
 def person(request):
@@ -336,27 +349,35 @@ def person(request):
     The numbers travel in the body of a POST, never in the address: addresses end up in
     access logs, in the browser's history and in the Referer of the next page."""
     scoped = _person_scope(request)
-    searched = request.method == "POST"
     id_number, phone = _person_query(request.POST)
     records = list(privacy.person_records(scoped, id_number=id_number, phone=phone)) if (id_number or phone) else []
     if records:
         privacy.log_access(user=request.user, initiatives=records, action=PersonalDataAccess.Action.VIEW)
-    return render(request, "initiatives/review/person.html", {
-        "records": records, "id_number": request.POST.get("id_number", ""), "phone": request.POST.get("phone", ""),
-        "searched": searched,
-    })
+    return _person_page(request, records, searched=request.method == "POST")
+
+
+def _person_chosen(request):
+    """The records the search finds in the user's reach, and those of them ticked on the page."""
+    scoped = _person_scope(request)
+    id_number, phone = _person_query(request.POST)
+    found = list(privacy.person_records(scoped, id_number=id_number, phone=phone)) if (id_number or phone) else []
+    ticked = set(request.POST.getlist("records"))
+    return found, [r for r in found if str(r.pk) in ticked]
 
 
 @login_required
 @require_POST
 def person_export(request):
-    scoped = _person_scope(request)
-    id_number, phone = _person_query(request.POST)
-    records = list(privacy.person_records(scoped, id_number=id_number, phone=phone).prefetch_related("attachments", "history"))
-    if not records:
+    """The ticked records, whole: what the person asked to see, not a relative's on a shared phone."""
+    found, chosen = _person_chosen(request)
+    if not found:
         raise Http404
-    privacy.log_access(user=request.user, initiatives=records, action=PersonalDataAccess.Action.EXPORT)
-    response = JsonResponse(privacy.person_export(records), json_dumps_params={"ensure_ascii": False, "indent": 2})
+    if not chosen:
+        messages.error(request, _("Chưa tải: hãy chọn hồ sơ của người yêu cầu."))
+        return _person_page(request, found, searched=True, selected=set(), status=400)
+    prefetch_related_objects(chosen, "attachments", "history")
+    privacy.log_access(user=request.user, initiatives=chosen, action=PersonalDataAccess.Action.EXPORT)
+    response = JsonResponse(privacy.person_export(chosen), json_dumps_params={"ensure_ascii": False, "indent": 2})
     response["Content-Disposition"] = 'attachment; filename="du-lieu-ca-nhan.json"'
     response["Cache-Control"] = "private, no-store"
     return response
@@ -365,13 +386,16 @@ def person_export(request):
 @login_required
 @require_POST
 def person_erase(request):
-    scoped = _person_scope(request)
-    id_number, phone = _person_query(request.POST)
-    records = list(privacy.person_records(scoped, id_number=id_number, phone=phone))
-    if not records or request.POST.get("confirm") != "yes":
-        messages.error(request, _("Chưa xoá: cần tìm đúng người và đánh dấu xác nhận."))
-        return redirect("initiatives:review_person")
-    count = privacy.person_erase(initiatives=records, by=request.user)
+    """Erase the records ticked among those the search finds, nothing else: a shared phone
+    finds a relative's records too, and those stay unless ticked."""
+    found, chosen = _person_chosen(request)
+    if not chosen or request.POST.get("confirm") != "yes":
+        if not found:
+            messages.error(request, _("Chưa xoá: không có hồ sơ nào khớp trong phạm vi của bạn."))
+            return redirect("initiatives:review_person")
+        messages.error(request, _("Chưa xoá: hãy chọn hồ sơ của người yêu cầu và đánh dấu xác nhận."))
+        return _person_page(request, found, searched=True, selected={r.pk for r in chosen}, status=400)
+    count = privacy.person_erase(initiatives=chosen, by=request.user)
     messages.success(request, ngettext(
         "Đã xoá dữ liệu cá nhân khỏi %(n)s hồ sơ; sáng kiến vẫn được tính trong số liệu.",
         "Đã xoá dữ liệu cá nhân khỏi %(n)s hồ sơ; sáng kiến vẫn được tính trong số liệu.", count,

@@ -36,7 +36,7 @@ def test_staff_export_everything_held_about_one_person(client, users, person):
     client.force_login(users["district"])
     page = client.post("/review/person/", {"id_number": "001 090 000 777"}).content.decode()
     assert person.tracking_code in page
-    response = client.post("/review/person/export.json", {"phone": "+84987654321"})
+    response = client.post("/review/person/export.json", {"phone": "+84987654321", "records": [person.pk]})
     data = json.loads(response.content)
     assert data["so_ho_so"] == 1 and data["ho_so"][0]["cmnd_cccd"] == "001090000777"
     assert data["ho_so"][0]["tep_minh_chung"] == ["bao-cao.pdf"]
@@ -67,7 +67,7 @@ def test_erasing_keeps_the_initiative_and_the_counts(client, users, person, medi
     from django.test import TestCase
 
     with TestCase.captureOnCommitCallbacks(execute=True):
-        client.post("/review/person/erase/", {"id_number": "001090000777", "confirm": "yes"})
+        client.post("/review/person/erase/", {"id_number": "001090000777", "confirm": "yes", "records": [person.pk]})
     person.refresh_from_db()
     assert person.full_name == ERASED_NAME and person.phone == "" and person.id_number == ""
     assert person.drive_link == "" and person.email == ""
@@ -78,9 +78,57 @@ def test_erasing_keeps_the_initiative_and_the_counts(client, users, person, medi
 
 def test_erasing_needs_the_confirmation(client, users, person):
     client.force_login(users["district"])
-    client.post("/review/person/erase/", {"id_number": "001090000777"})
+    response = client.post("/review/person/erase/", {"id_number": "001090000777", "records": [person.pk]})
     person.refresh_from_db()
     assert person.full_name != ERASED_NAME
+    # The page comes back with the search and the choice kept, and says what is missing.
+    page = response.content.decode()
+    assert response.status_code == 400 and "đánh dấu xác nhận" in page
+    assert person.tracking_code in page and 'value="001090000777"' in page
+    assert f'value="{person.pk}" id="rec-{person.pk}" checked' in page
+
+
+def test_a_phone_shared_by_two_people_erases_only_the_one_ticked(client, users, person):
+    """A family shares a phone: searching by it finds the relative's initiative too. The page
+    warns, ticks nothing, and erasing takes only the records ticked; the export likewise."""
+    client.post("/submit/", submission(full_name="Trần Thị Bình", id_number="001190000888", phone="0987654321"))
+    client.session.flush()
+    relative = Initiative.objects.get(id_number="001190000888")
+    client.force_login(users["district"])
+    page = client.post("/review/person/", {"phone": "0987654321"}).content.decode()
+    assert person.tracking_code in page and relative.tracking_code in page
+    assert "người khác dùng chung số điện thoại" in page and " checked" not in page
+
+    refused = client.post("/review/person/export.json", {"phone": "0987654321"})
+    assert refused.status_code == 400 and "hãy chọn hồ sơ" in refused.content.decode()
+    data = json.loads(client.post("/review/person/export.json", {"phone": "0987654321", "records": [person.pk]}).content)
+    assert [r["ho_va_ten"] for r in data["ho_so"]] == [person.full_name]
+
+    client.post("/review/person/erase/", {"phone": "0987654321", "confirm": "yes", "records": [person.pk]})
+    person.refresh_from_db()
+    relative.refresh_from_db()
+    assert person.full_name == ERASED_NAME
+    assert relative.full_name == "Trần Thị Bình" and relative.id_number == "001190000888"
+    assert not PersonalDataAccess.objects.filter(initiative=relative, action__in=["export", "erase"]).exists()
+
+
+def test_a_record_outside_the_search_cannot_be_ticked_in(client, users, person):
+    """The ticked ids are only a choice among what the search finds in the user's reach."""
+    client.post("/submit/", submission(full_name="Lê Văn Cường", id_number="001090000999", phone="0911222333"))
+    client.session.flush()
+    other = Initiative.objects.get(id_number="001090000999")
+    client.force_login(users["district"])
+    client.post("/review/person/erase/", {"id_number": "001090000777", "confirm": "yes", "records": [person.pk, other.pk]})
+    other.refresh_from_db()
+    assert other.full_name == "Lê Văn Cường"
+
+
+def test_opening_an_evidence_file_is_logged(client, users, person):
+    client.force_login(users["reviewer"])
+    response = client.get(f"/review/files/{person.attachments.get().pk}/")
+    assert response.status_code == 200
+    log = PersonalDataAccess.objects.get(initiative=person)
+    assert log.user == users["reviewer"] and log.action == "file"
 
 
 def test_reviewers_and_outsiders_cannot_use_the_person_page(client, users, person):
@@ -103,7 +151,7 @@ def test_district_staff_reach_only_their_own_subtree_even_with_another_role_else
     response = client.post("/review/person/", {"id_number": "001090000777"})
     assert response.context["records"] == [] and person.full_name not in response.content.decode()
     assert client.post("/review/person/export.json", {"id_number": "001090000777"}).status_code == 404
-    client.post("/review/person/erase/", {"id_number": "001090000777", "confirm": "yes"})
+    client.post("/review/person/erase/", {"id_number": "001090000777", "confirm": "yes", "records": [person.pk]})
     person.refresh_from_db()
     assert person.full_name != ERASED_NAME and person.id_number == "001090000777"
     assert not PersonalDataAccess.objects.filter(initiative=person).exists()
