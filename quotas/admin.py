@@ -1,6 +1,7 @@
 from dateutil.relativedelta import relativedelta
 from django import forms
 from django.contrib import admin, messages
+from django.contrib.admin.options import IS_POPUP_VAR
 from django.core.paginator import Paginator
 from django.utils.functional import cached_property
 from django.db import transaction
@@ -95,6 +96,22 @@ class UnitAdmin(TreeAdmin):
     list_display = ["name", "code", "level", "block", "member_count", "is_sample", "qr_links"]
     list_filter = ["level", "block", "is_sample"]
     search_fields = ["code", "name", "search_name"]
+
+    def _scoped_chooser(self, request) -> bool:
+        """The list opened as a chooser (the allocation override's unit) by someone who may pick
+        only in their own subtrees."""
+        return IS_POPUP_VAR in request.GET and allocation_scope(request.user) is not None
+
+    def is_filtered(self, request) -> bool:
+        # The tree starts at the nation's root, outside a district's reach: their chooser is the
+        # flat list of their own units instead, searchable and paged.
+        return super().is_filtered(request) or self._scoped_chooser(request)
+
+    def get_queryset(self, request):
+        queryset = super().get_queryset(request)
+        if self._scoped_chooser(request):
+            queryset = queryset.filter(path_condition(allocation_scope(request.user))).order_by("path")
+        return queryset
 
     def save_model(self, request, obj, form, change):
         super().save_model(request, obj, form, change)

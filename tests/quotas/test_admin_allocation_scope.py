@@ -2,6 +2,8 @@
 own subtree's overrides (list, form, Excel import and download); the campaign-wide block rules
 are changed by admins only."""
 
+import re
+
 import pytest
 
 from quotas.excel import sign_upload
@@ -53,6 +55,19 @@ def test_district_staff_still_add_an_override_in_their_district(client, users, c
     })
     assert response.status_code == 302
     assert AllocationOverride.objects.get(unit=school, phase=_phase1(campaign)).target == 7
+
+
+def test_the_unit_chooser_of_the_override_form_lists_only_the_staffs_units(client, users, ha_giang_union):
+    """The magnifier beside "Đơn vị" opens the unit list as a popup: district staff find their
+    own district's units there, not another province's they could not choose anyway."""
+    popup = "/admin/quotas/unit/?_to_field=id&_popup=1"
+    client.force_login(users["district"])
+    page = client.get(popup).content.decode()
+    assert "GLA-STANLEY" in page and "GLA-LIXIL" in page  # their units, listed flat (no tree from the nation)
+    listed = re.compile(r'<td class="field-code">HG-XIMANG</td>')
+    assert not listed.search(client.get(popup + "&q=HG-XIMANG").content.decode())
+    client.force_login(users["admin"])
+    assert listed.search(client.get(popup + "&q=HG-XIMANG").content.decode())
 
 
 def test_district_staff_cannot_move_their_override_to_another_provinces_unit(client, users, campaign, ha_giang_union):
