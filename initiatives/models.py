@@ -233,7 +233,8 @@ class Attachment(models.Model):
 
 
 class StatusChange(models.Model):
-    """One move of an initiative's status. Written once, never edited or deleted."""
+    """One move of an initiative's status. Written once, never edited or deleted (save() and
+    delete() refuse) — but for privacy.initiative_anonymise, which blanks the notes, by law."""
 
     initiative = models.ForeignKey(Initiative, on_delete=models.CASCADE, related_name="history")
     from_status = models.CharField(_("từ trạng thái"), max_length=16, choices=Status.choices, blank=True)

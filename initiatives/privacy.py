@@ -88,6 +88,10 @@ def initiative_anonymise(*, initiative: Initiative) -> None:
             setattr(initiative, field, "")
         initiative.full_name = ERASED_NAME
         initiative.save(update_fields=[*PERSONAL_FIELDS, "updated_at"])
+        # The history's free-text notes may name the person too (a reviewer's request, the
+        # member's reply): they go; the moves themselves (who, when, which status, the reason
+        # chosen from the list) stay. The one exception to the history's write-once rule.
+        initiative.history.exclude(note="").update(note=ERASED_NAME)
         transaction.on_commit(lambda: delete_files(names))
 
 

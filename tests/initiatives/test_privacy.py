@@ -76,6 +76,21 @@ def test_erasing_keeps_the_initiative_and_the_counts(client, users, person, medi
     assert PersonalDataAccess.objects.filter(initiative=person, action="erase").exists()
 
 
+def test_erasing_blanks_the_historys_notes_and_keeps_its_moves(client, users, person):
+    """A reviewer's note may name the person ("anh Nguyễn Văn An bổ sung…"): it goes with the
+    rest of their data; who moved the initiative to which status, and when, stays."""
+    from initiatives.workflow import initiative_decide
+
+    initiative_decide(initiative=person, by=users["reviewer"], to=Status.RETURNED,
+                      note="Đề nghị anh Nguyễn Văn An (0987 654 321) bổ sung bản vẽ.")
+    client.force_login(users["district"])
+    client.post("/review/person/erase/", {"id_number": "001090000777", "confirm": "yes", "records": [person.pk]})
+    moves = list(person.history.all())
+    assert [m.to_status for m in moves] == [Status.SUBMITTED, Status.RETURNED]
+    assert moves[1].by == users["reviewer"] and "Nguyễn Văn An" not in moves[1].note and "0987" not in moves[1].note
+    assert moves[0].note == ""  # an empty note stays empty
+
+
 def test_erasing_needs_the_confirmation(client, users, person):
     client.force_login(users["district"])
     response = client.post("/review/person/erase/", {"id_number": "001090000777", "records": [person.pk]})
