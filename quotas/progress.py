@@ -24,6 +24,7 @@ from django.utils import timezone
 
 from quotas.allocation import targets_by_unit
 from quotas.models import Block, Campaign, Level, Phase, ProgressCount, ProgressWeek, Unit
+from quotas.text import vietnamese_key
 
 log = logging.getLogger(__name__)
 
@@ -393,10 +394,11 @@ def table(unit: Unit, campaign: Campaign) -> tuple[list[Group], Row]:
     """The unit's progress table: its children grouped by block (for a district) with
     subtotals, and the unit's own total, all from maintained counts."""
     phases = list(campaign.phases.order_by("number"))
-    children = [
-        UnitRef(*values)
-        for values in children_of(unit).order_by("search_name").values_list("pk", "code", "name", "level", "block")
-    ]
+    # In Vietnamese alphabetical order (Đ after D, Ư after U…), which the database's order by
+    # the folded name is not: sorted here, the whole table being read anyway (a page is a slice
+    # of it). Read in tree order (the path index's), so that namesakes keep a steady order.
+    found = children_of(unit).order_by("path").values_list("pk", "code", "name", "level", "block")
+    children = sorted((UnitRef(*values) for values in found), key=lambda u: vietnamese_key(u.name))
     whole_subtree = lists_subtree(unit)
     cells = _cells([u.pk for u in children] + [unit.pk], phases, subtree=unit if whole_subtree else None)
     total = Row(unit, cells[unit.pk])
@@ -427,14 +429,15 @@ def phase_pace(phase: Phase, today: dt.date) -> float:
 
 def lagging(rows: list[Row], phase: Phase, today: dt.date) -> list[tuple[Row, float]]:
     """Units behind the pace needed to reach their target by the phase's deadline: approved
-    below target × the share of the phase gone by. Worst first, with what was due."""
+    below target × the share of the phase gone by. Worst first, with what was due; units as
+    far behind in the order of `rows` (the table's: by block, then Vietnamese alphabetical)."""
     pace = phase_pace(phase, today)
     result = []
     for row in rows:
         cell = row.phases.get(phase.number)
         if cell and cell.target and cell.approved < cell.target * pace:
             result.append((row, cell.target * pace))
-    result.sort(key=lambda item: (item[0].phases[phase.number].approved / item[0].phases[phase.number].target, item[0].unit.name))
+    result.sort(key=lambda item: item[0].phases[phase.number].approved / item[0].phases[phase.number].target)
     return result
 
 

@@ -5,7 +5,7 @@ from pathlib import Path
 
 from django.contrib.auth.decorators import login_required
 from django.contrib.staticfiles import finders
-from django.http import HttpResponse
+from django.http import HttpResponse, QueryDict
 from django.shortcuts import get_object_or_404, render
 from django.template.loader import render_to_string
 from django.utils.html import escape
@@ -231,6 +231,10 @@ def progress_page(request):
     )
     page_params = request.GET.copy()
     page_params.pop("page", None)
+    export = QueryDict(mutable=True)
+    export["unit"] = unit.code
+    if request.GET.get("campaign"):
+        export["campaign"] = campaign.slug
     return render(request, "quotas/progress.html", {
         "unit": unit,
         "campaign": campaign,
@@ -239,6 +243,8 @@ def progress_page(request):
         "page_groups": page_groups,
         "table_page": table_page,
         "page_query": page_params.urlencode(),
+        "export_query": export.urlencode(),
+        "unit_query": _unit_query(request, campaign, phase, only_lagging),
         "total": total,
         "lagging": lagging[:LAGGING_SHOWN],
         "lagging_count": len(lagging),
@@ -250,6 +256,21 @@ def progress_page(request):
         "today": today,
         "dt": dt,
     })
+
+
+def _unit_query(request, campaign, phase, only_lagging) -> str:
+    """What a link to another unit's table (down a row, up the breadcrumb) carries besides the
+    unit: what the reader chose on this page — the phase, the campaign if one was asked for
+    (?campaign=…; without it the links stay with whichever campaign is current), the lagging
+    units filter. Not the page of the table: another unit's starts at its first."""
+    kept = QueryDict(mutable=True)
+    if phase:
+        kept["phase"] = str(phase.number)
+    if request.GET.get("campaign"):
+        kept["campaign"] = campaign.slug
+    if only_lagging:
+        kept["lagging"] = "1"
+    return kept.urlencode()
 
 
 @dataclass

@@ -84,18 +84,18 @@ def progress_cells(row):
 
 
 @register.simple_tag
-def progress_rows(part, phase):
+def progress_rows(part, unit_query):
     """A block's unit rows on this page (views.PageGroup): number, name (a link into the unit
-    above grassroots level) and cells."""
+    above grassroots level, carrying `unit_query`: views._unit_query) and cells."""
     number, share = _formatters()
-    phase_number = phase.number if phase else ""
+    rest = escape("&" + unit_query) if unit_query else ""
     numbered = bool(part.group.label)  # a lazy translation: asked once, not per row
     html = []
     for n, row in enumerate(part.rows, part.start + 1):
         unit = row.unit
         name = escape(unit.name)
         if unit.level != Level.GRASSROOTS:
-            name = f'<a href="?unit={escape(quote(unit.code))}&amp;phase={phase_number}">{name}</a>'
+            name = f'<a href="?unit={escape(quote(unit.code, safe=""))}{rest}">{name}</a>'
         counter = f"{part.number}.{n}" if numbered else str(n)
         html.append(
             f'<tr><td>{counter}</td><th scope="row" class="fw-normal">{name}</th>{_cells_html(row, number, share)}</tr>'
