@@ -292,6 +292,8 @@ SUBMIT_RATE = os.environ.get("SUBMIT_RATE", "20/h")
 SUBMIT_RATE_PER_PHONE = os.environ.get("SUBMIT_RATE_PER_PHONE", "10/h")
 TRACK_RATE = os.environ.get("TRACK_RATE", "30/h")
 TRACK_RATE_PER_CODE = os.environ.get("TRACK_RATE_PER_CODE", "10/h")
+PASSWORD_RESET_RATE = os.environ.get("PASSWORD_RESET_RATE", "10/h")
+PASSWORD_RESET_RATE_PER_EMAIL = os.environ.get("PASSWORD_RESET_RATE_PER_EMAIL", "3/h")
 
 # Personal data (Luật 91/2025/QH15): kept for this many years after a campaign closes.
 RETENTION_YEARS = envint("RETENTION_YEARS", "5")

@@ -7,6 +7,7 @@ urlpatterns = [
     path("", views.home, name="home"),
     path("healthz", views.healthz, name="healthz"),
     path("accounts/start/", views.start, name="start"),
+    path("accounts/password_reset/", views.PasswordResetView.as_view(), name="password_reset"),
     path("", include("initiatives.urls")),
     path("", include("quotas.urls")),
     path("accounts/", include("django.contrib.auth.urls")),

@@ -1,3 +1,5 @@
+from django.conf import settings
+from django.contrib.auth import views as auth_views
 from django.db import DatabaseError, connection
 from django.http import HttpResponse
 from django.contrib.auth.decorators import login_required
@@ -39,3 +41,25 @@ def start(request):
     if has_review_access(request.user):
         return redirect("initiatives:review")
     return redirect("home")
+
+
+class PasswordResetView(auth_views.PasswordResetView):
+    """Django's reset form, with limits: each request mails whoever owns the address, so one
+    address may not be flooded with mail, nor the form used to send it from one place at a rate."""
+
+    def post(self, request, *args, **kwargs):
+        from initiatives.views import TOO_MANY, _too_many
+
+        if _too_many(request, [
+            ("reset-ip", "ip", settings.PASSWORD_RESET_RATE),
+            ("reset-email", _email_key, settings.PASSWORD_RESET_RATE_PER_EMAIL),
+        ]):
+            form = self.get_form()
+            form.is_valid()
+            form.add_error(None, TOO_MANY)
+            return self.render_to_response(self.get_context_data(form=form), status=429)
+        return super().post(request, *args, **kwargs)
+
+
+def _email_key(group, request):
+    return request.POST.get("email", "").strip().casefold()[:254]
