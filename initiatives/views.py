@@ -15,13 +15,14 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
-from django_ratelimit.core import get_usage, is_ratelimited
+from django_ratelimit.core import get_usage
 
 from initiatives import rules
 from initiatives.forms import INITIATIVE_FIELDS, EditForm, SubmissionForm, TrackForm, unit_search
 from initiatives.models import Initiative, Status
 from initiatives.services import initiative_resubmit, initiative_submit
 from initiatives.workflow import IllegalMove
+from portal.limits import TOO_MANY, too_many
 from quotas.models import Level, Role, Unit
 from quotas.selectors import ancestor_codes, current_campaign, units_visible_to
 
@@ -102,15 +103,6 @@ def _code_key(group, request):
     return normalise_code(request.POST.get("code", "")) or request.POST.get("code", "")[:30]
 
 
-def _too_many(request, limits) -> bool:
-    """Count this attempt against every (group, key, rate) limit; true if any is exceeded.
-    The counts live in the shared cache, so every worker process sees the same ones."""
-    limited = False
-    for group, key, rate in limits:
-        limited |= is_ratelimited(request, group=group, key=key, rate=rate, method="POST", increment=True)
-    return limited
-
-
 SUBMIT_LIMITS = [
     ("submit-ip", "ip", "SUBMIT_RATE"),
     ("submit-phone", _phone_key, "SUBMIT_RATE_PER_PHONE"),
@@ -143,7 +135,6 @@ STORAGE_DOWN = gettext_lazy(
     "Hệ thống tạm thời chưa lưu được tệp minh chứng nên sáng kiến chưa được nộp (không có gì bị lưu dở). "
     "Vui lòng thử lại sau ít phút; thông tin đã nhập vẫn được giữ, tệp cần chọn lại."
 )
-TOO_MANY = gettext_lazy("Bạn đã gửi quá nhiều lần trong thời gian ngắn. Vui lòng đợi ít phút rồi thử lại; thông tin đã nhập vẫn được giữ.")
 
 
 @never_cache
@@ -272,7 +263,7 @@ def track(request):
     """Code + phone show the initiative. A wrong pair gets one answer, whichever half is wrong,
     so the page reveals nothing about which codes exist."""
     form = TrackForm(request.POST or None)
-    if request.method == "POST" and _too_many(request, [
+    if request.method == "POST" and too_many(request, [
         ("track-ip", "ip", settings.TRACK_RATE),
         ("track-code", _code_key, settings.TRACK_RATE_PER_CODE),
     ]):

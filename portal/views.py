@@ -6,6 +6,7 @@ from django.contrib.auth.decorators import login_required
 from django.shortcuts import redirect, render
 from django.views.decorators.cache import never_cache
 
+from portal.limits import TOO_MANY, too_many
 from quotas.selectors import home_summary
 
 
@@ -48,9 +49,7 @@ class PasswordResetView(auth_views.PasswordResetView):
     address may not be flooded with mail, nor the form used to send it from one place at a rate."""
 
     def post(self, request, *args, **kwargs):
-        from initiatives.views import TOO_MANY, _too_many
-
-        if _too_many(request, [
+        if too_many(request, [
             ("reset-ip", "ip", settings.PASSWORD_RESET_RATE),
             ("reset-email", _email_key, settings.PASSWORD_RESET_RATE_PER_EMAIL),
         ]):
