@@ -8,6 +8,7 @@ from django.db import transaction
 from django.db.models import Q
 
 from quotas.models import Campaign, Level, Membership, Unit
+from quotas.text import vietnamese_key
 
 
 CURRENT_CAMPAIGN_KEY = "quotas:current-campaign"
@@ -62,7 +63,8 @@ def home_summary(ranking_size: int = 10) -> dict:
     groups, total = progress.table(unit, campaign)
     phases = list(campaign.phases.order_by("number"))
     rows = [row for group in groups for row in group.rows if row.total.target]
-    rows.sort(key=lambda r: (-(r.total.percent or 0), -r.total.approved, r.unit.name))
+    # Ties (most units at 0 % early in a phase) in Vietnamese alphabetical order, Đ after D.
+    rows.sort(key=lambda r: (-(r.total.percent or 0), -r.total.approved, vietnamese_key(r.unit.name)))
     return {
         "campaign": campaign,
         "phases": [(phase, total.phases[phase.number]) for phase in phases],

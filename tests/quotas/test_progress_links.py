@@ -133,3 +133,19 @@ def test_a_provinces_districts_are_in_vietnamese_order_by_place_name(staff):
     html = staff.get("/progress/", {"unit": "T01"}).content.decode()
     by_place = dict(zip(PLACES, heads, strict=True))
     assert names(html) == [f"{by_place[p]} {p}" for p in IN_ORDER[:3]] + ["LĐLĐ huyện Eo Gió", "LĐLĐ huyện Gia Lâm"]
+
+
+def test_the_home_rankings_ties_are_in_vietnamese_order(demo):
+    """Early in a phase most unions are tied at 0 %: the home page lists them Đ after D, before E
+    (by code point, "Đ" came after "Z")."""
+    from quotas import progress
+    from quotas.selectors import home_summary
+
+    district, campaign = Unit.objects.get(code="GLA"), Campaign.objects.get(is_open=True)
+    for i, place in enumerate(["Eo Gió", "Đá Bạc", "Dương Xá"]):
+        union = unit_upsert(code=f"GLA-VN-{i}", name=f"CĐ {place}", level=Level.GRASSROOTS, block=Block.ENTERPRISE,
+                            parent=district, member_count=100)
+        progress.retarget(unit=union, campaign=campaign)  # as the admin does for a new union
+    ranked = [row.unit.name for row in home_summary(ranking_size=1000)["ranking"]]
+    ours = [name for name in ranked if name in {"CĐ Eo Gió", "CĐ Đá Bạc", "CĐ Dương Xá"}]
+    assert ours == ["CĐ Dương Xá", "CĐ Đá Bạc", "CĐ Eo Gió"]
