@@ -13,6 +13,7 @@ from django.utils.translation import gettext_lazy as _
 from initiatives import rules
 from initiatives.models import Initiative, RecognisedBy, RejectionReason, Sector, Status, TargetGroup
 from quotas.models import Block, Campaign, Level, Unit
+from quotas.text import in_vietnamese_order, vietnamese_key
 
 DATE_HELP = _("Nhập theo dạng ngày/tháng/năm, ví dụ 15/10/2021.")
 
@@ -126,23 +127,24 @@ class WorkplaceMixin(JinjaWidgets, forms.Form):
         campaign = self.campaign
         value = self._current_value
         root = campaign.root
-        provinces = Unit.objects.filter(path__startswith=root.path, depth=root.depth + 1).order_by("search_name")
+        # Every list in Vietnamese alphabetical order (Đ after D), which the folded name is not.
+        provinces = in_vietnamese_order(Unit.objects.filter(path__startswith=root.path, depth=root.depth + 1))
         self.fields["province"].choices = [("", _("— Chọn —"))] + [(u.code, u.name) for u in provinces]
-        province = provinces.filter(code=value("province")).first()
-        superiors = Unit.objects.none()
+        province = next((u for u in provinces if u.code == value("province")), None)
+        superiors = []
         if province:
-            superiors = Unit.objects.filter(
+            superiors = in_vietnamese_order(Unit.objects.filter(
                 path__startswith=province.path, depth=province.depth + 1, level=Level.SUPERIOR
-            ).order_by("search_name")
+            ))
         self.fields["superior"].choices = [("", _("— Chọn —"))] + [(u.code, u.name) for u in superiors]
-        superior = superiors.filter(code=value("superior")).first()
+        superior = next((u for u in superiors if u.code == value("superior")), None)
         units = []
         if superior:
-            units = list(
-                Unit.objects.filter(path__startswith=superior.path, level=Level.GRASSROOTS)
-                .order_by("search_name")
-                .values_list("code", "name")
-            )
+            units = [
+                (u.code, u.name) for u in in_vietnamese_order(
+                    Unit.objects.filter(path__startswith=superior.path, level=Level.GRASSROOTS).only("code", "name")
+                )
+            ]
         query = rules.normalise_text(value("unit_query") or "")
         if query:
             units = [(u.code, f"{u.name}") for u in unit_search(query, campaign=campaign)]
@@ -191,7 +193,7 @@ def unit_search(query: str, *, campaign: Campaign, limit: int = 20) -> list[Unit
         Unit.objects.filter(path__startswith=campaign.root.path, level=Level.GRASSROOTS, search_name__contains=folded)
         .order_by()[:SEARCH_CANDIDATES]
     )
-    found.sort(key=lambda unit: (unit.search_name, unit.pk))
+    found.sort(key=lambda unit: (vietnamese_key(unit.name), unit.pk))
     return found[:limit]
 
 

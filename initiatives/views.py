@@ -25,6 +25,7 @@ from initiatives.workflow import IllegalMove
 from portal.limits import TOO_MANY, too_many
 from quotas.models import Level, Role, Unit
 from quotas.selectors import ancestor_codes, current_campaign, units_visible_to
+from quotas.text import in_vietnamese_order
 
 log = logging.getLogger(__name__)
 
@@ -252,10 +253,11 @@ def unit_options(request):
     parent = Unit.objects.filter(code=request.GET.get("parent", ""), path__startswith=campaign.root.path).first()
     if parent is None:
         raise Http404
-    children = Unit.objects.filter(path__startswith=parent.path, depth=parent.depth + 1).order_by("search_name")
+    children = Unit.objects.filter(path__startswith=parent.path, depth=parent.depth + 1)
     if parent.level == Level.SUPERIOR:
-        children = Unit.objects.filter(path__startswith=parent.path, level=Level.GRASSROOTS).order_by("search_name")
-    return JsonResponse({"results": [{"code": u.code, "name": u.name} for u in children.only("code", "name")]})
+        children = Unit.objects.filter(path__startswith=parent.path, level=Level.GRASSROOTS)
+    children = in_vietnamese_order(children.only("code", "name"))
+    return JsonResponse({"results": [{"code": u.code, "name": u.name} for u in children]})
 
 
 @never_cache

@@ -92,3 +92,11 @@ def vietnamese_key(name: str) -> tuple:
     start = head.end() if head else 0
     letters = name.translate(_LETTERS)  # one character for one, so the place's are a slice
     return letters[start:], letters, _Ties(name, start)
+
+
+def in_vietnamese_order(units) -> list:
+    """The units (a queryset or a list), in Vietnamese alphabetical order of their names; tree
+    order among namesakes. Sorted in Python: the database's order by the folded name puts Đ
+    with D, and its collations differ between PostgreSQL's locales and SQLite."""
+    return sorted(units.order_by("path") if hasattr(units, "order_by") else units,
+                  key=lambda unit: vietnamese_key(unit.name))

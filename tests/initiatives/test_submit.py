@@ -287,6 +287,30 @@ def test_the_chooser_sends_one_level_at_a_time(client, demo):
     assert len(client.get("/submit/units/", {"q": "cd"}).json()["results"]) == 20
 
 
+def test_the_choosers_lists_are_in_vietnamese_order(client, demo):
+    """Đ after D, before E, in the lists a member picks from, with or without JavaScript
+    (by the folded name the database sorts on, "Đông Anh" came among the D's)."""
+    from quotas.models import Block, Level
+    from quotas.services import unit_upsert
+
+    district = Unit.objects.get(code="GLA")
+    for i, place in enumerate(["Eo Gió", "Đông Anh", "Dương Xá"]):
+        unit_upsert(code=f"GLA-VN-{i}", name=f"CĐ Xưởng {place}", level=Level.GRASSROOTS,
+                    block=Block.ENTERPRISE, parent=district, member_count=50)
+    expected = ["CĐ Xưởng Dương Xá", "CĐ Xưởng Đông Anh", "CĐ Xưởng Eo Gió"]
+
+    def ours(names):
+        return [n for n in names if n.startswith("CĐ Xưởng")]
+
+    listed = [u["name"] for u in client.get("/submit/units/", {"parent": "GLA"}).json()["results"]]
+    assert ours(listed) == expected
+    found = [u["name"] for u in client.get("/submit/units/", {"q": "xuong"}).json()["results"]]
+    assert ours(found) == expected
+    html = client.post("/submit/", submission(unit="", province="T01", superior="GLA", _refine="superior")).content.decode()
+    options = re.findall(r'<option value="GLA-VN-\d">([^<]*)</option>', html)
+    assert options == expected
+
+
 def test_an_officer_submits_for_a_member_of_their_unit_and_is_recorded(client, demo):
     officer = get_user_model().objects.get(username="canbo")
     client.force_login(officer)
