@@ -299,8 +299,10 @@ def attachment(request, pk):
     from initiatives.models import Attachment
 
     item = get_object_or_404(Attachment.objects.filter(initiative__in=_scoped(request)).select_related("initiative"), pk=pk)
-    # Evidence may show the person (a face, a signature, an ID card): opening it is logged.
-    privacy.log_access(user=request.user, initiatives=[item.initiative], action=PersonalDataAccess.Action.FILE)
+    # Evidence may show the person (a face, a signature, an ID card): opening it is logged
+    # (a HEAD sends no file, and logs nothing).
+    if request.method == "GET":
+        privacy.log_access(user=request.user, initiatives=[item.initiative], action=PersonalDataAccess.Action.FILE)
     inline = item.content_type in INLINE_TYPES
     response = FileResponse(
         item.file.open("rb"), as_attachment=not inline, filename=item.original_name, content_type=item.content_type
@@ -332,6 +334,9 @@ def _person_query(data) -> tuple[str, str]:
 
 
 def _person_page(request, records, *, searched: bool, selected=None, status: int = 200):
+    """The page, listing `records`: each showing of them is logged, whichever form led here."""
+    if records:
+        privacy.log_access(user=request.user, initiatives=records, action=PersonalDataAccess.Action.VIEW)
     several = privacy.several_people(records)
     if selected is None:  # first look: all ticked when they are one person's, none when not
         selected = set() if several else {r.pk for r in records}
@@ -351,8 +356,6 @@ def person(request):
     scoped = _person_scope(request)
     id_number, phone = _person_query(request.POST)
     records = list(privacy.person_records(scoped, id_number=id_number, phone=phone)) if (id_number or phone) else []
-    if records:
-        privacy.log_access(user=request.user, initiatives=records, action=PersonalDataAccess.Action.VIEW)
     return _person_page(request, records, searched=request.method == "POST")
 
 

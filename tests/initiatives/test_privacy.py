@@ -127,6 +127,18 @@ def test_a_phone_shared_by_two_people_erases_only_the_one_ticked(client, users, 
     assert not PersonalDataAccess.objects.filter(initiative=relative, action__in=["export", "erase"]).exists()
 
 
+def test_a_refused_erase_or_export_logs_the_records_it_shows(client, users, person):
+    """A refusal shows the records found again: that showing is logged like a search's; and the
+    search form on that page searches on the search page, not at the erase address."""
+    client.force_login(users["district"])
+    for url in ("/review/person/erase/", "/review/person/export.json"):
+        PersonalDataAccess.objects.all().delete()
+        response = client.post(url, {"id_number": "001090000777"})
+        assert response.status_code == 400 and person.full_name in response.content.decode()
+        assert list(PersonalDataAccess.objects.values_list("initiative", "action")) == [(person.pk, "view")]
+        assert '<form method="post" action="/review/person/"' in response.content.decode()
+
+
 def test_a_record_outside_the_search_cannot_be_ticked_in(client, users, person):
     """The ticked ids are only a choice among what the search finds in the user's reach."""
     client.post("/submit/", submission(full_name="Lê Văn Cường", id_number="001090000999", phone="0911222333"))
@@ -144,6 +156,8 @@ def test_opening_an_evidence_file_is_logged(client, users, person):
     assert response.status_code == 200
     log = PersonalDataAccess.objects.get(initiative=person)
     assert log.user == users["reviewer"] and log.action == "file"
+    client.head(f"/review/files/{person.attachments.get().pk}/")
+    assert PersonalDataAccess.objects.filter(initiative=person).count() == 1
 
 
 def test_reviewers_and_outsiders_cannot_use_the_person_page(client, users, person):
