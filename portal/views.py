@@ -45,18 +45,21 @@ def start(request):
 
 
 class PasswordResetView(auth_views.PasswordResetView):
-    """Django's reset form, with limits: each request mails whoever owns the address, so one
-    address may not be flooded with mail, nor the form used to send it from one place at a rate."""
+    """Django's reset form, with limits: each request mails whoever owns the address. From one
+    place, past PASSWORD_RESET_RATE, the form says to wait. For one address, past
+    PASSWORD_RESET_RATE_PER_EMAIL, the page answers as always ("check your inbox") and sends
+    nothing more: a stranger asking for someone's address can neither flood their inbox nor
+    stop them asking themselves, nor learn whether the address has an account."""
 
     def post(self, request, *args, **kwargs):
-        if too_many(request, [
-            ("reset-ip", "ip", settings.PASSWORD_RESET_RATE),
-            ("reset-email", _email_key, settings.PASSWORD_RESET_RATE_PER_EMAIL),
-        ]):
+        if too_many(request, [("reset-ip", "ip", settings.PASSWORD_RESET_RATE)]):
             form = self.get_form()
             form.is_valid()
             form.add_error(None, TOO_MANY)
             return self.render_to_response(self.get_context_data(form=form), status=429)
+        if too_many(request, [("reset-email", _email_key, settings.PASSWORD_RESET_RATE_PER_EMAIL)]):
+            if self.get_form().is_valid():
+                return redirect(self.get_success_url())
         return super().post(request, *args, **kwargs)
 
 
