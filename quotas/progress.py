@@ -428,16 +428,21 @@ def phase_pace(phase: Phase, today: dt.date) -> float:
 
 
 def lagging(rows: list[Row], phase: Phase, today: dt.date) -> list[tuple[Row, float]]:
-    """Units behind the pace needed to reach their target by the phase's deadline: approved
-    below target × the share of the phase gone by. Worst first, with what was due; units as
-    far behind in the order of `rows` (the table's: by block, then Vietnamese alphabetical)."""
+    """Units behind the pace needed to reach their target by the phase's deadline by one
+    initiative or more: approved + 1 ≤ target × the share of the phase gone by (early in a phase
+    every unit is a fraction of one behind, and a list of them all tells staff nothing). Worst
+    first, with what was due: by the share of the target approved, then by how many are
+    missing, then in the order of `rows` (the table's: by block, then Vietnamese alphabetical)."""
     pace = phase_pace(phase, today)
     result = []
     for row in rows:
         cell = row.phases.get(phase.number)
-        if cell and cell.target and cell.approved < cell.target * pace:
+        if cell and cell.target and cell.approved + 1 <= cell.target * pace:
             result.append((row, cell.target * pace))
-    result.sort(key=lambda item: item[0].phases[phase.number].approved / item[0].phases[phase.number].target)
+    result.sort(key=lambda item: (
+        item[0].phases[phase.number].approved / item[0].phases[phase.number].target,
+        item[0].phases[phase.number].approved - item[1],
+    ))
     return result
 
 

@@ -1,3 +1,4 @@
+import datetime as dt
 import random
 import re
 
@@ -114,8 +115,28 @@ def test_lagging_units_are_behind_the_pace(demo):
     rows = [r for g in groups for r in g.rows]
     halfway = phase.starts_on + (phase.ends_on - phase.starts_on) / 2
     behind = progress.lagging(rows, phase, halfway)
-    assert behind and all(row.phases[1].approved < row.phases[1].target * 0.5 for row, _due in behind)
+    assert behind and all(row.phases[1].approved + 1 <= row.phases[1].target * 0.5 for row, _due in behind)
     assert progress.lagging(rows, phase, phase.starts_on) == []
+
+
+def test_lagging_lists_units_a_whole_initiative_behind_the_most_missing_first(demo):
+    """Early in a phase every unit is a fraction of one initiative behind: none is listed for
+    that; those listed come worst share first, and among equal shares the most missing first."""
+    import types
+
+    from quotas.progress import Cell, Row, UnitRef
+
+    phase = types.SimpleNamespace(number=1, starts_on=dt.date(2026, 9, 1), ends_on=dt.date(2026, 9, 11))
+    today = dt.date(2026, 9, 2)  # a tenth of the phase gone (phase_pace)
+    pace = progress.phase_pace(phase, today)
+
+    def row(code, target, approved):
+        return Row(UnitRef(1, code, code, "grassroots", "school"), {1: Cell(target, approved, approved)})
+
+    rows = [row("small", 3, 0), row("kindergarten", 280, 0), row("mid", 50, 0), row("ahead", 100, 20), row("half", 100, 5)]
+    listed = [(r.unit.code, round(due, 1)) for r, due in progress.lagging(rows, phase, today)]
+    assert pace == pytest.approx(0.1, abs=0.01)
+    assert [code for code, _due in listed] == ["kindergarten", "mid", "half"]  # "small": 0.3 due
 
 
 def test_progress_page_is_for_district_staff_only(client, users):
