@@ -75,7 +75,13 @@ def _filtered(request, data: dict, campaign):
 @require_safe
 def queue(request):
     form = QueueFilterForm(request.GET or None)
-    data = form.cleaned_data if form.is_valid() else {}
+    # A bad value is left out on its own: the other filters still apply, and the page says
+    # which were left out (with every filter dropped, a reviewer took the whole queue for matches).
+    data = {}
+    if form.is_bound:
+        form.is_valid()  # cleaned_data then holds the fields that are valid, whatever the others
+        data = form.cleaned_data
+    ignored = [str(form.fields[name].label) for name in form.errors if name in form.fields]
     slug = request.GET.get("campaign", "")
     campaign = (Campaign.objects.filter(slug=slug).first() if slug else None) or current_campaign()
     if campaign is None:
@@ -98,6 +104,7 @@ def queue(request):
         params.pop(name, None)
     return render(request, "initiatives/review/queue.html", {
         "form": form,
+        "ignored": ", ".join(ignored),
         "page": page,
         "tabs": status_tabs(params, counts, capped, data.get("status", "")),
         "capped": capped,

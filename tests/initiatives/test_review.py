@@ -1,3 +1,4 @@
+import html
 import re
 
 import pytest
@@ -196,6 +197,17 @@ def test_a_date_at_the_end_of_the_calendar_is_ignored_not_a_crash(client, users,
     login(client, users["district"])
     response = client.get("/review/", dates)
     assert response.status_code == 200 and stanley().title in response.content.decode()
+
+
+def test_a_bad_filter_value_is_left_out_alone_and_said_so(client, users):
+    """A mistyped date must not drop the search too: the reviewer would take the whole queue
+    for the matches of their search."""
+    login(client, users["district"])
+    response = client.get("/review/", {"q": "zzzz-khong-co", "date_from": "32/01/2026", "sort": "nonsense"})
+    page = html.unescape(response.content.decode())
+    assert response.status_code == 200
+    assert stanley().title not in page and "Không có sáng kiến nào phù hợp" in page  # the search still applies
+    assert "Điều kiện lọc không hợp lệ nên chưa được áp dụng: Nộp từ ngày, Sắp xếp" in page
 
 
 def test_a_date_typed_as_digits_alone_filters(client, users):
