@@ -6,7 +6,7 @@ import logging
 from django.conf import settings
 from django.contrib import messages
 from django.core import signing
-from django.core.exceptions import ValidationError
+from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.http import Http404, HttpResponseRedirect, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import get_script_prefix, reverse
@@ -155,7 +155,9 @@ def submit(request):
         form.setup_workplace(campaign, allowed)
         if "_refine" in request.POST:
             form.show_without_errors()
-        elif _submissions_used_up(request):
+        elif allowed is None and _submissions_used_up(request):
+            # (An officer entering a pile of paper forms for their members is not limited:
+            # logged in, known, and kept to their own units.)
             form.show_without_errors()
             form.add_error(None, TOO_MANY)
             status = 429
@@ -176,7 +178,8 @@ def submit(request):
                 form.add_error(None, STORAGE_DOWN)
                 status = 503
             else:
-                _count_submission(request)
+                if allowed is None:
+                    _count_submission(request)
                 response = HttpResponseRedirect(_submit_done_url(get_script_prefix()))
                 response.set_cookie(
                     SUBMITTED_COOKIE, receipt_cookie(initiative), max_age=SUBMITTED_AGE,
@@ -192,6 +195,7 @@ def submit(request):
         "initiatives/submit.html",
         {
             "form": form, "campaign": campaign, "phase": phase, "entering_for_others": allowed is not None,
+            "field_errors": any(name != NON_FIELD_ERRORS for name in form.errors),
             "blank_form_key": blank_form_key(form, campaign),
         },
         status=status,

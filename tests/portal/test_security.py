@@ -58,7 +58,21 @@ def test_submitting_too_often_from_one_address_is_refused_kindly(client, demo, s
     assert response.status_code == 429
     html = response.content.decode()
     assert "quá nhiều lần" in html and 'value="Lần thứ tư"' in html
+    # No field is wrong: the page does not ask to correct marked fields.
+    assert "vui lòng sửa các mục được đánh dấu" not in html and "Chưa nộp được." in html
     assert Initiative.objects.filter(is_sample=False).count() == 3
+
+
+def test_an_officer_entering_paper_forms_for_members_is_not_limited(client, demo, settings):
+    """A union officer types in a pile of paper forms in one sitting: logged in, known and kept
+    to their own units, they are not stopped at the public form's hourly limit."""
+    from django.contrib.auth import get_user_model
+
+    settings.SUBMIT_RATE = "3/h"
+    client.force_login(get_user_model().objects.get(username="canbo"))
+    for i in range(5):
+        assert client.post("/submit/", submission(phone=f"09123460{i:02d}")).status_code == 302, i
+    assert Initiative.objects.filter(is_sample=False, entered_by__username="canbo").count() == 5
 
 
 def test_forms_refused_for_a_mistake_do_not_count_against_the_limit(client, demo, settings):
