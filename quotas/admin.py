@@ -424,6 +424,12 @@ class AllocationOverrideAdmin(RebuildOnChange, admin.ModelAdmin):
         # A unit outside the user's scope is not a valid choice (the form's usual error).
         if db_field.name == "unit":
             kwargs["queryset"] = Unit.objects.filter(path_condition(allocation_scope(request.user)))
+        if db_field.name == "phase":
+            # "Giai đoạn 1" of which campaign: every year's campaign has one. Newest first.
+            kwargs["queryset"] = Phase.objects.select_related("campaign").order_by("-campaign__application_start", "number")
+            field = super().formfield_for_foreignkey(db_field, request, **kwargs)
+            field.label_from_instance = lambda phase: f"{phase.campaign.name} — {phase}"
+            return field
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
     def has_change_permission(self, request, obj=None):

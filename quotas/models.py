@@ -152,7 +152,7 @@ class Campaign(models.Model):
 
 
 class Phase(models.Model):
-    campaign = models.ForeignKey(Campaign, on_delete=models.CASCADE, related_name="phases")
+    campaign = models.ForeignKey(Campaign, on_delete=models.CASCADE, related_name="phases", verbose_name=_("chương trình"))
     number = models.PositiveSmallIntegerField(_("giai đoạn"))
     starts_on = models.DateField(_("từ ngày"))
     ends_on = models.DateField(_("đến ngày"))
@@ -181,7 +181,7 @@ class AllocationRule(models.Model):
     per unit and phase ("02 = 01 + 01"), or per member split over the phases
     ("01 SK/đoàn viên/ phân bổ 02 giai đoạn")."""
 
-    campaign = models.ForeignKey(Campaign, on_delete=models.CASCADE, related_name="rules")
+    campaign = models.ForeignKey(Campaign, on_delete=models.CASCADE, related_name="rules", verbose_name=_("chương trình"))
     block = models.CharField(_("khối"), max_length=16, choices=Block.choices)
     basis = models.CharField(_("cách tính"), max_length=16, choices=Basis.choices)
     per_member = models.PositiveSmallIntegerField(
@@ -205,8 +205,8 @@ class AllocationRule(models.Model):
 class RuleTarget(models.Model):
     """A per-unit rule's target for one phase."""
 
-    rule = models.ForeignKey(AllocationRule, on_delete=models.CASCADE, related_name="targets")
-    phase = models.ForeignKey(Phase, on_delete=models.CASCADE, related_name="+")
+    rule = models.ForeignKey(AllocationRule, on_delete=models.CASCADE, related_name="targets", verbose_name=_("quy tắc"))
+    phase = models.ForeignKey(Phase, on_delete=models.CASCADE, related_name="+", verbose_name=_("giai đoạn"))
     target = models.PositiveIntegerField(_("chỉ tiêu"))
 
     class Meta:
@@ -221,8 +221,8 @@ class AllocationOverride(models.Model):
     """A named unit's own target for one phase, replacing its block's rule for that phase
     (the seed's named enterprises: Stanley 700 = 400 + 300, …)."""
 
-    phase = models.ForeignKey(Phase, on_delete=models.CASCADE, related_name="overrides")
-    unit = models.ForeignKey(Unit, on_delete=models.CASCADE, related_name="overrides")
+    phase = models.ForeignKey(Phase, on_delete=models.CASCADE, related_name="overrides", verbose_name=_("giai đoạn"))
+    unit = models.ForeignKey(Unit, on_delete=models.CASCADE, related_name="overrides", verbose_name=_("đơn vị"))
     target = models.PositiveIntegerField(_("chỉ tiêu"))
 
     class Meta:
@@ -245,8 +245,10 @@ class Role(models.TextChoices):
 class Membership(models.Model):
     """Who acts for which unit, and how. Scoping follows the unit's subtree."""
 
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships")
-    unit = models.ForeignKey(Unit, on_delete=models.CASCADE, related_name="memberships")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships", verbose_name=_("người dùng")
+    )
+    unit = models.ForeignKey(Unit, on_delete=models.CASCADE, related_name="memberships", verbose_name=_("đơn vị"))
     role = models.CharField(_("vai trò"), max_length=16, choices=Role.choices)
 
     class Meta:
@@ -287,7 +289,7 @@ class ProgressWeek(models.Model):
     """Submissions per week (Monday) for one unit's subtree and phase: the progress chart."""
 
     unit = models.ForeignKey(Unit, on_delete=models.CASCADE, related_name="+")
-    phase = models.ForeignKey(Phase, on_delete=models.CASCADE, related_name="+")
+    phase = models.ForeignKey(Phase, on_delete=models.CASCADE, related_name="+", verbose_name=_("giai đoạn"))
     week = models.DateField()
     submitted = models.IntegerField(default=0, db_default=0)
 

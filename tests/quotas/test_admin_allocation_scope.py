@@ -265,3 +265,14 @@ def test_the_admin_downloads_any_units_table(client, users, campaign):
     client.force_login(users["admin"])
     response = _download(client, campaign, "T02")
     assert response.status_code == 200 and "phan-bo-T02-" in response["Content-Disposition"]
+
+
+def test_the_override_form_speaks_vietnamese_and_names_each_phases_campaign(client, users, campaign):
+    """Each year's campaign has its "Giai đoạn 1": the list says whose, and the labels are
+    Vietnamese (they were Django's English "Phase", "Unit" from the field names)."""
+    client.force_login(users["district"])
+    page = client.get("/admin/quotas/allocationoverride/add/").content.decode()
+    assert re.search(r'<label[^>]*for="id_phase">Giai đoạn:</label>', page)
+    assert re.search(r'<label[^>]*for="id_unit">Đơn vị:</label>', page)
+    assert f">{campaign.name} — Giai đoạn 1</option>" in page
+    assert ">Phase:<" not in page and ">Unit:<" not in page
