@@ -142,6 +142,10 @@
   }
 
   document.addEventListener("DOMContentLoaded", function () {
+    // A refused form comes back with its summary at the top: put the focus there, so that a
+    // screen reader reads it and the keyboard's next Tab leads into the form.
+    var errors = document.getElementById("form-errors");
+    if (errors) { errors.focus(); }
     setupCounter();
     setupWorkplace();
   });

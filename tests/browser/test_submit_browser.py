@@ -106,6 +106,15 @@ def test_counter_flags_a_description_over_the_limit(site, page: Page):
     expect(counter(page)).to_contain_class("text-danger")
 
 
+def test_a_refused_form_puts_the_focus_on_its_error_summary(site, page: Page):
+    """Keyboard and screen-reader users start at the list of what to correct, not at the top
+    of the page hunting for it."""
+    page.goto(site.url + "/submit/?unit=GLA-STANLEY")
+    submit_button(page).click()
+    expect(page.locator("#form-errors")).to_be_focused()
+    expect(page.locator("#form-errors")).to_contain_text("vui lòng sửa các mục được đánh dấu")
+
+
 @phone
 def test_type_ahead_search_fills_the_three_workplace_lists(site, page: Page):
     page.goto(site.url + "/submit/")
