@@ -32,11 +32,11 @@ def test_staff_filters_lagging_units_and_downloads_excel(live_server, page, tran
     page.get_by_label("Chỉ đơn vị chậm tiến độ").check()
     page.get_by_role("button", name="Xem").click()
     expect(page.get_by_label("Chỉ đơn vị chậm tiến độ")).to_be_checked()
-    expect(page.get_by_test_id("table-page")).to_contain_text("Đơn vị 1–")  # the filter starts again at page 1
     lagging = int(page.get_by_test_id("lagging-count").inner_text().replace(".", ""))
-    assert lagging > 0
-    assert unit_rows.count() == min(lagging, 100)
-    expect(page.get_by_test_id("table-page")).to_contain_text(f"trong {lagging}")
+    assert 0 < lagging < 282  # the filter filters: units a whole initiative behind, not all
+    assert unit_rows.count() == min(lagging, 100)  # the filter starts again at page 1
+    if lagging > 100:
+        expect(page.get_by_test_id("table-page")).to_have_text(f"Đơn vị 1–100 trong {lagging}")
 
     with page.expect_download() as info:
         page.get_by_role("link", name="Tải Excel").click()
