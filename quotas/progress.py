@@ -24,7 +24,7 @@ from django.utils import timezone
 
 from quotas.allocation import targets_by_unit
 from quotas.models import Block, Campaign, Level, Phase, ProgressCount, ProgressWeek, Unit
-from quotas.text import vietnamese_key
+from quotas.text import in_vietnamese_order
 
 log = logging.getLogger(__name__)
 
@@ -398,7 +398,7 @@ def table(unit: Unit, campaign: Campaign) -> tuple[list[Group], Row]:
     # the folded name is not: sorted here, the whole table being read anyway (a page is a slice
     # of it). Read in tree order (the path index's), so that namesakes keep a steady order.
     found = children_of(unit).order_by("path").values_list("pk", "code", "name", "level", "block")
-    children = sorted((UnitRef(*values) for values in found), key=lambda u: vietnamese_key(u.name))
+    children = in_vietnamese_order(UnitRef(*values) for values in found)
     whole_subtree = lists_subtree(unit)
     cells = _cells([u.pk for u in children] + [unit.pk], phases, subtree=unit if whole_subtree else None)
     total = Row(unit, cells[unit.pk])

@@ -95,8 +95,9 @@ def vietnamese_key(name: str) -> tuple:
 
 
 def in_vietnamese_order(units) -> list:
-    """The units (a queryset or a list), in Vietnamese alphabetical order of their names; tree
-    order among namesakes. Sorted in Python: the database's order by the folded name puts Đ
-    with D, and its collations differ between PostgreSQL's locales and SQLite."""
+    """The units (a queryset, read in tree order, or any iterable of things with a `name`), in
+    Vietnamese alphabetical order of their names; namesakes in the order they came. Sorted in
+    Python: the database's order by the folded name puts Đ with D, and its collations differ
+    between PostgreSQL's locales and SQLite."""
     return sorted(units.order_by("path") if hasattr(units, "order_by") else units,
                   key=lambda unit: vietnamese_key(unit.name))

@@ -18,7 +18,7 @@ from django.views.decorators.http import require_safe
 from quotas.models import Level, Role, Unit
 from quotas.qr import qr_png, qr_svg, submit_url
 from quotas.selectors import current_campaign, path_condition, scope_paths, subtree_range, units_visible_to
-from quotas.text import vietnamese_key
+from quotas.text import in_vietnamese_order
 
 # Public: the codes are printed on posters anyway. A day, so a changed domain heals by itself.
 qr_cache = cache_control(public=True, max_age=60 * 60 * 24)
@@ -147,7 +147,7 @@ def _unit_picker(request, unit, rows) -> dict:
     below = [PickerUnit(r.unit.pk, r.unit.code, r.unit.name) for r in rows if r.unit.level != Level.GRASSROOTS]
     below_pks = {u.pk for u in below}
     elsewhere = [u for u in elsewhere if u.pk not in below_pks]
-    beside, below, elsewhere = (sorted(units, key=lambda u: vietnamese_key(u.name)) for units in (beside, below, elsewhere))
+    beside, below, elsewhere = (in_vietnamese_order(units) for units in (beside, below, elsewhere))
     cut = len(beside) > PICKER_PART_MAX or len(below) > PICKER_PART_MAX or len(elsewhere) > PICKER_PART_MAX
     if cut:  # keep the shown unit whatever the cut
         beside = _around(beside, beside.index(current), PICKER_PART_MAX)
