@@ -7,7 +7,6 @@ Vietnamese) supplies them, edited by hand. These tests check that the pages and 
 complete and compiled, and that a Django upgrade adding strings fails here with the list of what
 to translate."""
 
-import gettext
 import html
 import json
 import re
@@ -22,6 +21,8 @@ from django.contrib.auth.password_validation import MinimumLengthValidator
 from django.core.exceptions import ValidationError
 from django.core.paginator import PageNotAnInteger, Paginator
 from django.utils import translation
+
+from tests.portal.po import compiled, describe, parse_po, stale_entries, translations
 
 SUPPLEMENT = Path(settings.BASE_DIR) / "locale" / "vi" / "LC_MESSAGES"
 DJANGO_DIR = Path(django.__file__).parent
@@ -63,41 +64,13 @@ DAYS = {
 
 
 def read_po(path: Path) -> dict[tuple, dict]:
-    """The entries of a .po file (header and obsolete "#~" entries left out), keyed by
-    (msgctxt or None, msgid); each a dict of its fields ("msgid", "msgstr[0]", …) plus
-    "flags", "sources" (the "#:" references) and "line"."""
-    entries, entry, field = {}, None, None
-    lines = path.read_text(encoding="utf-8").splitlines() + [""]
-    for number, line in enumerate(lines, 1):
-        if not line.strip():
-            if entry and entry.get("msgid"):
-                entries[(entry.get("msgctxt"), entry["msgid"])] = entry
-            entry = None
-            continue
-        entry = entry or {"flags": set(), "sources": "", "line": number}
-        if line.startswith("#,"):
-            entry["flags"] |= {flag.strip() for flag in line[2:].split(",")}
-        elif line.startswith("#:"):
-            entry["sources"] += line[2:] + " "
-        elif line.startswith('"'):
-            entry[field] += json.loads(line)  # a .po string is a C literal, which JSON reads alike
-        elif not line.startswith("#"):
-            field, _, value = line.partition(" ")
-            entry[field] = json.loads(value)
-    return entries
-
-
-def translations(entry: dict) -> list[str]:
-    return [value for key, value in entry.items() if key.startswith("msgstr")]
+    """The entries of a .po file but its header, keyed by (msgctxt or None, msgid)."""
+    return {(e.get("msgctxt"), e["msgid"]): e for e in parse_po(path) if e["msgid"]}
 
 
 def is_translated(entry: dict | None) -> bool:
     values = translations(entry) if entry else []
     return bool(values) and all(v.strip() for v in values) and "fuzzy" not in entry["flags"]
-
-
-def describe(entries) -> str:
-    return "\n".join(f"  line {e['line']}: {e['msgid'][:70]!r}" for e in entries)
 
 
 def lacking_in_django(domain: str) -> dict[tuple, dict]:
@@ -242,19 +215,10 @@ def test_translations_keep_the_placeholders_and_are_nfc(domain):
 def test_the_compiled_catalogue_matches_the_po_file(domain):
     """The .mo files are committed: each must be compiled from the current .po
     (msgfmt -c -o DOMAIN.mo DOMAIN.po in locale/vi/LC_MESSAGES)."""
-    with open(SUPPLEMENT / f"{domain}.mo", "rb") as handle:
-        compiled = gettext.GNUTranslations(handle)._catalog
+    catalog = compiled(SUPPLEMENT / f"{domain}.mo")
     entries = read_po(SUPPLEMENT / f"{domain}.po")
-    stale = []
-    for (context, msgid), entry in entries.items():
-        key = msgid if context is None else f"{context}\x04{msgid}"
-        if "msgid_plural" in entry:
-            ok = compiled.get((key, 0)) == entry["msgstr[0]"]
-        else:
-            ok = compiled.get(key) == entry["msgstr"]
-        if not ok:
-            stale.append(entry)
-    messages = {k for k in compiled if k != "" and k != ("", 0)}
+    stale = stale_entries(entries.values(), catalog, plurals=1)
+    messages = {k for k in catalog if k != "" and k != ("", 0)}
     assert not stale and len(messages) == len(entries), (
         f"{domain}.mo is out of date (recompile it):\n" + describe(stale)
     )

@@ -2,14 +2,14 @@
 pages, not choosing keeps them Vietnamese, and the catalogue has no untranslated, fuzzy or
 stale entry, so a new string cannot reach the English pages in Vietnamese unnoticed."""
 
-import ast
-import gettext
 import html
 import re
 from pathlib import Path
 
 import pytest
 from django.conf import settings
+
+from tests.portal.po import compiled, describe, parse_po, stale_entries, translations
 
 LOCALE = Path(settings.BASE_DIR) / "locale" / "en" / "LC_MESSAGES"
 
@@ -130,49 +130,9 @@ def test_a_failed_lookup_says_so_in_english(client, demo):
 # ---------------------------------------------------------------- the catalogue
 
 
-def parse_po(path: Path) -> list[dict]:
-    """The entries of a .po file (obsolete "#~" entries left out), each a dict of its fields
-    ("msgid", "msgid_plural", "msgstr", "msgstr[0]", …) plus "flags" and "line"."""
-    entries, current, field = [], None, None
-
-    def finish():
-        if current is not None and "msgid" in current:
-            entries.append(current)
-
-    for number, raw in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
-        line = raw.strip()
-        if not line:
-            finish()
-            current, field = None, None
-            continue
-        if line.startswith("#~"):
-            continue
-        if current is None:
-            current = {"flags": set(), "line": number}
-        if line.startswith("#,"):
-            current["flags"] |= {flag.strip() for flag in line[2:].split(",")}
-        elif line.startswith("#"):
-            continue
-        elif line.startswith('"'):
-            current[field] += ast.literal_eval(line)
-        else:
-            field, _, value = line.partition(" ")
-            current[field] = ast.literal_eval(value)
-    finish()
-    return entries
-
-
 CATALOGUE = parse_po(LOCALE / "django.po")
 MESSAGES = [e for e in CATALOGUE if e["msgid"]]  # without the header
 PLACEHOLDER = re.compile(r"%\([^)]+\)[-#0 +]*\d*(?:\.\d+)?[sdifr]|%[sdif]|%%")
-
-
-def translations(entry: dict) -> list[str]:
-    return [value for key, value in entry.items() if key.startswith("msgstr")]
-
-
-def describe(entries: list[dict]) -> str:
-    return "\n".join(f"  line {e['line']}: {e['msgid'][:70]!r}" for e in entries)
 
 
 def test_the_catalogue_is_english_with_plural_forms():
@@ -223,17 +183,7 @@ def test_the_counter_template_keeps_its_tokens():
 def test_the_compiled_catalogue_matches_the_po_file():
     """django.mo is committed (a fresh machine may lack gettext): it must be compiled from the
     current django.po."""
-    with open(LOCALE / "django.mo", "rb") as handle:
-        catalog = gettext.GNUTranslations(handle)._catalog
-    stale = []
-    for entry in MESSAGES:
-        key = entry["msgid"] if "msgctxt" not in entry else f"{entry['msgctxt']}\x04{entry['msgid']}"
-        if "msgid_plural" in entry:
-            ok = all(catalog.get((key, n)) == entry.get(f"msgstr[{n}]") for n in (0, 1))
-        else:
-            ok = catalog.get(key) == entry["msgstr"]
-        if not ok:
-            stale.append(entry)
+    stale = stale_entries(MESSAGES, compiled(LOCALE / "django.mo"), plurals=2)
     assert not stale, "django.mo is out of date (run compilemessages -l en):\n" + describe(stale)
 
 
